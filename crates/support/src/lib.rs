@@ -1,0 +1,132 @@
+//! The helpers every chapter shares, so that each chapter's `main` is only about sockets.
+//!
+//! - [`py_bytes`] prints bytes the way Python prints a `bytes` object (`b'hello'`), so the
+//!   output matches the article's `print(data)`.
+//! - [`input`] reads stdin line by line like Python's `input('>>: ').strip()`, showing the
+//!   prompt only when a person is typing.
+//! - [`Result`] makes `main` print a failure as one line: `Error: could not bind ...: Address
+//!   already in use (os error 98)`.
+//! - [`parse_addr`] turns `HOST:PORT` into an address for clap, with a clear error.
+
+use std::fmt;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// What `main` returns in every chapter: `?` works on any error, and a failure is printed as
+/// one line with its causes, e.g. `Error: could not connect to 127.0.0.1:8007: Connection
+/// refused (os error 111)`.
+pub type Result<T = ()> = std::result::Result<T, OneLine>;
+
+/// An error that prints itself and its causes on one line (see [`Result`]).
+pub struct OneLine(anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for OneLine {
+    fn from(error: E) -> Self {
+        OneLine(error.into())
+    }
+}
+
+impl fmt::Debug for OneLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `{:#}` is anyhow's "outer context: inner cause: root cause" on one line.
+        write!(f, "{:#}", self.0)
+    }
+}
+
+/// Formats bytes the way Python's `repr(bytes)` does: `b'hello\n'`, `b"it's"`, `b'\xe4\xbd\xa0'`.
+pub fn py_bytes(data: &[u8]) -> String {
+    // Python prefers single quotes, and switches to double quotes only when the data holds a
+    // single quote and no double quote.
+    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(data.len() + 3);
+    out.push('b');
+    out.push(quote);
+    for &byte in data {
+        match byte {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            _ if byte == quote as u8 => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(byte as char),
+            _ => out.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Lines typed on stdin, each stripped of surrounding white space, like Python's
+/// `input(prompt).strip()` in a loop. The prompt is shown only when stdin is a terminal, so
+/// piped input (tests, `scripts/demo`) gives clean output. The iterator ends at end of input.
+pub fn input(prompt: &str) -> impl Iterator<Item = String> + '_ {
+    let interactive = io::stdin().is_terminal();
+    let mut stdin = io::stdin().lock();
+    std::iter::from_fn(move || {
+        if interactive {
+            print!("{prompt}");
+            io::stdout().flush().ok()?;
+        }
+        let mut line = Vec::new();
+        match stdin.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(String::from_utf8_lossy(&line).trim().to_owned()),
+        }
+    })
+}
+
+/// Parses `HOST:PORT` (a name such as `localhost:8007` is looked up) for clap's `value_parser`.
+pub fn parse_addr(text: &str) -> std::result::Result<SocketAddr, String> {
+    let expected = "expected HOST:PORT, e.g. 127.0.0.1:8007";
+    let mut addrs = text
+        .to_socket_addrs()
+        .map_err(|error| format!("{error} ({expected})"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("no address found for '{text}' ({expected})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_print_like_python() {
+        // Each expected string is what `python3 -c "print(repr(b'...'))"` prints.
+        assert_eq!(py_bytes(b""), "b''");
+        assert_eq!(py_bytes(b"hello"), "b'hello'");
+        assert_eq!(py_bytes(b"a\tb\r\n"), "b'a\\tb\\r\\n'");
+        assert_eq!(py_bytes(b"it's"), "b\"it's\"");
+        assert_eq!(py_bytes(b"both ' and \""), "b'both \\' and \"'");
+        assert_eq!(py_bytes(b"back\\slash"), "b'back\\\\slash'");
+        assert_eq!(py_bytes("你".as_bytes()), "b'\\xe4\\xbd\\xa0'");
+        assert_eq!(py_bytes(&[0, 0x7f, 0xff]), "b'\\x00\\x7f\\xff'");
+    }
+
+    #[test]
+    fn errors_print_on_one_line() {
+        let error = anyhow::anyhow!("Connection refused").context("could not connect to x");
+        assert_eq!(
+            format!("{:?}", OneLine(error)),
+            "could not connect to x: Connection refused"
+        );
+    }
+
+    #[test]
+    fn addresses_parse_or_explain() {
+        assert_eq!(
+            parse_addr("127.0.0.1:8007").unwrap(),
+            "127.0.0.1:8007".parse().unwrap()
+        );
+        assert!(parse_addr("localhost:8007").unwrap().ip().is_loopback());
+        let error = parse_addr("8007").unwrap_err();
+        assert!(error.contains("expected HOST:PORT"), "{error}");
+    }
+}

@@ -1,0 +1,370 @@
+//! Helpers for the chapters' integration tests.
+//!
+//! Tests start the real `server` and `client` binaries (see [`bin!`]), let
+//! the server pick a free port with `--addr 127.0.0.1:0`, read the address from its first line
+//! of output (`listening on 127.0.0.1:PORT`), and then assert what a student would see.
+//! Every wait here has a time limit, so a test that goes wrong fails instead of hanging, and
+//! every started process is killed when its [`Program`] is dropped.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for something that should happen: generous, because two cores may be
+/// busy compiling or running other tests, yet short enough that a hang fails quickly.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// How long a test watches for something that should *not* happen (a reply that must not come,
+/// a client that must stay blocked). Only tests of a blocking flaw use it.
+pub const QUIET: Duration = Duration::from_millis(700);
+
+/// One of the chapter's binaries, for [`Program::start`] and friends:
+/// `static SERVER: Bin = testkit::bin!("server");`
+///
+/// Why not `env!("CARGO_BIN_EXE_server")`? Every chapter has a `server` and a `client`, so
+/// when the whole workspace is built, cargo copies all of them to the same
+/// `target/debug/server` (its "output filename collision" warning) and the last one wins.
+/// Each package's own build sits under a unique name, `target/debug/deps/server-<hash>`, and
+/// cargo's bookkeeping folder `target/debug/.fingerprint/<package>-<hash>/bin-server` says
+/// which package and target that hash belongs to; this finds the chapter's own.
+pub struct Bin {
+    package: &'static str,
+    name: &'static str,
+    path: OnceLock<PathBuf>,
+}
+
+/// The chapter's binary called `$name` (see [`Bin`]).
+#[macro_export]
+macro_rules! bin {
+    ($name:literal) => {
+        $crate::Bin::new(env!("CARGO_PKG_NAME"), $name)
+    };
+}
+
+impl Bin {
+    #[doc(hidden)]
+    pub const fn new(package: &'static str, name: &'static str) -> Bin {
+        Bin {
+            package,
+            name,
+            path: OnceLock::new(),
+        }
+    }
+
+    /// The path of this chapter's build of the binary.
+    pub fn path(&self) -> &Path {
+        self.path.get_or_init(|| self.find())
+    }
+
+    fn find(&self) -> PathBuf {
+        // Integration tests run from target/<profile>/deps, where the binaries are built.
+        let test = std::env::current_exe().unwrap();
+        let deps = test.parent().unwrap();
+        let fingerprints = deps.parent().unwrap().join(".fingerprint");
+        let marker = format!("bin-{}", self.name);
+        let file_stem = self.name.replace('-', "_");
+        let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&fingerprints)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", fingerprints.display()))
+            .filter_map(|entry| {
+                let dir = entry.ok()?.path();
+                let (package, hash) = dir.file_name()?.to_str()?.rsplit_once('-')?;
+                if package != self.package || !dir.join(&marker).exists() {
+                    return None;
+                }
+                let exe = deps
+                    .join(format!("{file_stem}-{hash}"))
+                    .with_extension(std::env::consts::EXE_EXTENSION);
+                Some((exe.metadata().ok()?.modified().ok()?, exe))
+            })
+            .collect();
+        found.sort();
+        match found.pop() {
+            Some((_, exe)) => exe,
+            None => panic!(
+                "no build of {}'s {} under {}",
+                self.package,
+                self.name,
+                fingerprints.display()
+            ),
+        }
+    }
+}
+
+impl AsRef<OsStr> for Bin {
+    fn as_ref(&self) -> &OsStr {
+        self.path().as_os_str()
+    }
+}
+
+/// A running program with its stdin, its stdout as lines, and its stderr collected.
+pub struct Program {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Program {
+    /// Starts `program` with `args`, all three standard streams piped.
+    pub fn start(program: impl AsRef<OsStr>, args: &[&str]) -> Program {
+        let mut command = Command::new(program.as_ref());
+        command.args(args);
+        Program::spawn(command)
+    }
+
+    /// Starts a prepared command (for tests that set a working directory or environment).
+    pub fn spawn(mut command: Command) -> Program {
+        let name = Path::new(command.get_program())
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        Program {
+            name,
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            seen: Vec::new(),
+            stderr,
+        }
+    }
+
+    /// Starts a server binary on a free loopback port and returns it with the address it
+    /// printed on its first line (`listening on 127.0.0.1:PORT`).
+    pub fn server(program: impl AsRef<OsStr>, args: &[&str]) -> (Program, SocketAddr) {
+        Program::server_on(program, "127.0.0.1:0", args)
+    }
+
+    /// Like [`Program::server`], on a given address (to restart a server on its old port).
+    pub fn server_on(
+        program: impl AsRef<OsStr>,
+        addr: &str,
+        args: &[&str],
+    ) -> (Program, SocketAddr) {
+        let mut command = Command::new(program.as_ref());
+        command.args(["--addr", addr]).args(args);
+        Program::spawn_server(command)
+    }
+
+    /// Like [`Program::server`], for a prepared command that already carries its `--addr`.
+    pub fn spawn_server(command: Command) -> (Program, SocketAddr) {
+        let mut server = Program::spawn(command);
+        let addr = server.address();
+        (server, addr)
+    }
+
+    /// Reads the `listening on HOST:PORT` line and returns the address.
+    pub fn address(&mut self) -> SocketAddr {
+        let first = self.line();
+        let addr = first.strip_prefix("listening on ").unwrap_or_else(|| {
+            panic!(
+                "{}: first line is not 'listening on ...': {first}",
+                self.name
+            )
+        });
+        addr.parse()
+            .unwrap_or_else(|e| panic!("{}: bad address {addr:?}: {e}", self.name))
+    }
+
+    /// The next line of stdout. Panics (failing the test) if none comes within [`PATIENCE`].
+    pub fn line(&mut self) -> String {
+        match self.lines.recv_timeout(PATIENCE) {
+            Ok(line) => self.keep(line),
+            Err(RecvTimeoutError::Timeout) => self.fail("no line within the time limit"),
+            Err(RecvTimeoutError::Disconnected) => self.fail("output ended, expected another line"),
+        }
+    }
+
+    /// The next line of stdout if one comes within `within`; `None` if the program stays quiet
+    /// or its output ends. For asserting that something does *not* happen.
+    pub fn line_within(&mut self, within: Duration) -> Option<String> {
+        let line = self.lines.recv_timeout(within).ok()?;
+        Some(self.keep(line))
+    }
+
+    /// Reads lines until one contains `needle`, and returns it. Fails after [`PATIENCE`].
+    pub fn line_containing(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return self.keep(line),
+                Ok(line) => {
+                    self.keep(line);
+                }
+                Err(_) => self.fail(&format!("no line containing {needle:?}")),
+            }
+        }
+    }
+
+    /// Writes `text` to the program's stdin.
+    pub fn write(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        stdin
+            .write_all(text.as_bytes())
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("{}: cannot write to stdin: {e}", self.name));
+    }
+
+    /// Closes stdin: the program sees end of input.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the program to exit by itself (failing after [`PATIENCE`]) and returns its
+    /// exit status.
+    pub fn wait(&mut self) -> ExitStatus {
+        self.close_stdin();
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                self.fail("did not exit within the time limit");
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Whether the program has exited.
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// All remaining stdout lines, up to end of output (waits for the program to exit first).
+    pub fn rest(&mut self) -> Vec<String> {
+        self.wait();
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
+            rest.push(self.keep(line));
+        }
+        rest
+    }
+
+    /// Everything the program wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// The process id, for tests that send signals.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the program (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn keep(&mut self, line: String) -> String {
+        self.seen.push(line.clone());
+        line
+    }
+
+    fn fail(&mut self, what: &str) -> ! {
+        self.kill();
+        // Give the stderr reader a moment to drain what the dead process left in the pipe.
+        thread::sleep(Duration::from_millis(50));
+        panic!(
+            "{}: {what}\n--- stdout so far ---\n{}\n--- stderr ---\n{}",
+            self.name,
+            self.seen.join("\n"),
+            self.stderr()
+        );
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs a client to completion with `input` on stdin and returns its stdout lines, its
+/// stderr, and whether it succeeded. Fails the test if it runs longer than [`PATIENCE`].
+pub fn run(program: impl AsRef<OsStr>, args: &[&str], input: &str) -> Finished {
+    let mut program = Program::start(program, args);
+    program.write(input);
+    let status = program.wait();
+    let stdout = program.rest();
+    Finished {
+        success: status.success(),
+        stdout,
+        stderr: program.stderr(),
+    }
+}
+
+/// What a finished program printed.
+#[derive(Debug)]
+pub struct Finished {
+    pub success: bool,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+}
+
+/// A plain TCP connection for tests that speak the protocol by hand; reads and writes time out
+/// after [`PATIENCE`].
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+/// Closes a connection abruptly: with a zero linger time the kernel sends a reset (RST)
+/// instead of the polite FIN, as when a machine crashes or a cable is pulled.
+pub fn reset(stream: TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+}
+
+/// Starts one of a chapter's Python peers (`tests/peers/NAME.py`) with `python3 -u`.
+pub fn python(script: impl AsRef<Path>, args: &[&str]) -> Program {
+    let mut command = Command::new("python3");
+    command.arg("-u").arg(script.as_ref()).args(args);
+    Program::spawn(command)
+}
+
+/// The path of a chapter's Python peer, for use with [`python`]:
+/// `peer(env!("CARGO_MANIFEST_DIR"), "client")` is `<crate>/tests/peers/client.py`.
+pub fn peer(manifest_dir: &str, name: &str) -> PathBuf {
+    Path::new(manifest_dir)
+        .join("tests/peers")
+        .join(format!("{name}.py"))
+}
