@@ -123,3 +123,35 @@ fn this_client_talks_to_the_articles_python_server() {
     server.line_containing("call from 127.0.0.1");
     assert_eq!(server.line(), "b'hello'");
 }
+
+#[test]
+fn mistakes_get_one_clear_line() {
+    let (_server, addr) = Program::server(&SERVER, &[]);
+
+    // The port is taken (by the server above: a listening socket, which SO_REUSEADDR respects).
+    let taken = run(&SERVER, &["--addr", &addr.to_string()], "");
+    assert!(!taken.success);
+    let expected = format!("Error: could not bind {addr}: Address already in use");
+    assert!(taken.stderr.starts_with(&expected), "{}", taken.stderr);
+    assert_eq!(taken.stderr.lines().count(), 1);
+
+    // Nobody listens here: the server above is on `addr`, so pick a port that was just free.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let refused = run(&CLIENT, &["--addr", &free.to_string()], "hello\n");
+    assert!(!refused.success);
+    let expected = format!("Error: could not connect to {free}: Connection refused");
+    assert!(refused.stderr.starts_with(&expected), "{}", refused.stderr);
+    assert_eq!(refused.stderr.lines().count(), 1);
+
+    // Not an address at all: clap explains, and the program does not start.
+    let bad = run(&CLIENT, &["--addr", "nowhere"], "");
+    assert!(!bad.success);
+    assert!(
+        bad.stderr
+            .contains("invalid value 'nowhere' for '--addr <ADDR>'")
+    );
+    assert!(bad.stderr.contains("expected HOST:PORT"), "{}", bad.stderr);
+}
