@@ -1,0 +1,255 @@
+//! What the three UDP programs of 八 share but is not the lesson: where a client's socket
+//! binds, how the QQ chat shows a message, the chat client's contact book and its two
+//! questions, and the time server's strftime. The socket calls themselves stay in each
+//! program's `main`.
+
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write as _};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use chrono::format::StrftimeItems;
+use chrono::{DateTime, TimeZone};
+
+/// How many bytes each `recvfrom` takes, as in the article (`BUFSIZE=1024`). A longer datagram
+/// is cut to this size and the rest is lost: chapter 九 shows it.
+pub const BUFSIZE: usize = 1024;
+
+/// Where a client binds its socket: port 0 (the kernel picks one), on loopback when every peer
+/// is on this machine, else on every interface. Python does this for you: an unbound UDP
+/// socket is bound to `0.0.0.0` and a free port by its first `sendto`. Rust asks us to say it.
+pub fn client_bind_addr(peers: impl IntoIterator<Item = SocketAddr>) -> SocketAddr {
+    let mut v6 = false;
+    let mut loopback = true;
+    for peer in peers {
+        v6 |= peer.is_ipv6();
+        loopback &= peer.ip().is_loopback();
+    }
+    let ip = match (v6, loopback) {
+        (false, true) => Ipv4Addr::LOCALHOST.into(),
+        (false, false) => Ipv4Addr::UNSPECIFIED.into(),
+        (true, true) => Ipv6Addr::LOCALHOST.into(),
+        (true, false) => Ipv6Addr::UNSPECIFIED.into(),
+    };
+    SocketAddr::new(ip, 0)
+}
+
+/// The QQ chat's line for a message, the article's
+/// `'来自[%s:%s]的一条消息:\033[1;44m%s\033[0m' % (addr[0], addr[1], msg.decode('utf-8'))`:
+/// who sent it, then the text, highlighted (bold on blue) when `colour` is on.
+///
+/// Unlike the article, text that is not UTF-8 does not crash the program (it is decoded with
+/// U+FFFD for the bad bytes), and control characters a stranger sends are shown escaped
+/// (`\u{1b}`) instead of being obeyed by your terminal.
+pub fn message_line(addr: SocketAddr, msg: &[u8], colour: bool) -> String {
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(msg).chars() {
+        if c.is_control() {
+            text.extend(c.escape_debug());
+        } else {
+            text.push(c);
+        }
+    }
+    if colour {
+        format!("message from [{addr}]: \x1b[1;44m{text}\x1b[0m")
+    } else {
+        format!("message from [{addr}]: {text}")
+    }
+}
+
+/// Whether to colour the chat's messages: only when a person watches stdout, so piped output
+/// (tests, `scripts/demo`) carries no escape codes.
+pub fn colour() -> bool {
+    io::stdout().is_terminal()
+}
+
+/// Questions asked on stdin, one line each, stripped like Python's `input(prompt).strip()`.
+/// The chat client asks two different questions from one stdin, so it cannot use two
+/// `support::input` iterators (each holds stdin); this shows each question's prompt when
+/// stdin is a terminal and reads the answer from one `support::input`.
+pub struct Keyboard {
+    interactive: bool,
+    lines: Box<dyn Iterator<Item = String>>,
+}
+
+impl Keyboard {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Keyboard {
+        Keyboard {
+            interactive: io::stdin().is_terminal(),
+            lines: Box::new(support::input("")),
+        }
+    }
+
+    /// The next line, after showing `prompt` to a person; `None` at end of input.
+    pub fn ask(&mut self, prompt: &str) -> Option<String> {
+        if self.interactive {
+            print!("{prompt}");
+            io::stdout().flush().ok()?;
+        }
+        self.lines.next()
+    }
+}
+
+/// The chat client's contact book: names and the address each one is reached at, in the order
+/// they were added (the article's `qq_name_dic`).
+pub struct ContactBook(Vec<(String, SocketAddr)>);
+
+impl ContactBook {
+    /// The article's four friends, all at `addr` (the article has them all on 127.0.0.1:8081,
+    /// one server standing in for everybody).
+    pub fn articles(addr: SocketAddr) -> ContactBook {
+        let names = ["狗哥alex", "瞎驴", "一棵树", "武大郎"];
+        ContactBook(names.map(|name| (name.to_owned(), addr)).into())
+    }
+
+    /// Adds a contact, or moves an existing name to a new address.
+    pub fn add(&mut self, name: String, addr: SocketAddr) {
+        match self.0.iter_mut().find(|(known, _)| *known == name) {
+            Some(entry) => entry.1 = addr,
+            None => self.0.push((name, addr)),
+        }
+    }
+
+    /// The address of `name`, if the book has it.
+    pub fn get(&self, name: &str) -> Option<SocketAddr> {
+        self.0
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|&(_, addr)| addr)
+    }
+
+    /// Every address in the book.
+    pub fn addrs(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.0.iter().map(|&(_, addr)| addr)
+    }
+
+    /// The names, for telling a user whom they can choose: `狗哥alex, 瞎驴, ...`.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.0.iter().map(|(name, _)| name.as_str()).collect();
+        names.join(", ")
+    }
+}
+
+/// Parses `NAME=HOST:PORT` for the chat client's `--contact` (clap's `value_parser`).
+pub fn parse_contact(text: &str) -> Result<(String, SocketAddr), String> {
+    let expected = "expected NAME=HOST:PORT, e.g. alice=127.0.0.1:8018";
+    let (name, addr) = text
+        .split_once('=')
+        .ok_or_else(|| format!("no '=' ({expected})"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("no name before '=' ({expected})"));
+    }
+    Ok((name.to_owned(), support::parse_addr(addr.trim())?))
+}
+
+/// The format the time server uses for an empty datagram, as in the article.
+pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %X";
+
+/// Python's `time.strftime(fmt)` for a given moment: the time formatted with `fmt`, or why
+/// `fmt` cannot be rendered (e.g. `%Q` is no strftime directive, and a lone `%` has none).
+///
+/// chrono's own shortcut, `now.format(fmt).to_string()`, *panics* on such a format, so a
+/// server built on it could be stopped by a single datagram. Here the format is parsed first
+/// and every error comes back as a value.
+pub fn strftime<Tz>(now: &DateTime<Tz>, fmt: &str) -> Result<String, String>
+where
+    Tz: TimeZone,
+    Tz::Offset: std::fmt::Display,
+{
+    let items = StrftimeItems::new(fmt)
+        .parse()
+        .map_err(|_| format!("cannot format the time with {fmt:?}"))?;
+    let mut out = String::new();
+    write!(out, "{}", now.format_with_items(items.iter()))
+        .map_err(|_| format!("cannot format the time with {fmt:?}"))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{FixedOffset, Utc};
+
+    #[test]
+    fn clients_bind_loopback_for_local_peers() {
+        let local: SocketAddr = "127.0.0.1:8018".parse().unwrap();
+        let far: SocketAddr = "192.0.2.1:8018".parse().unwrap();
+        let local6: SocketAddr = "[::1]:8018".parse().unwrap();
+        assert_eq!(client_bind_addr([local]).to_string(), "127.0.0.1:0");
+        assert_eq!(client_bind_addr([local, far]).to_string(), "0.0.0.0:0");
+        assert_eq!(client_bind_addr([local6]).to_string(), "[::1]:0");
+    }
+
+    #[test]
+    fn messages_show_the_sender_and_only_safe_text() {
+        let addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(
+            message_line(addr, "你好".as_bytes(), false),
+            "message from [127.0.0.1:5000]: 你好"
+        );
+        assert_eq!(
+            message_line(addr, b"hi", true),
+            "message from [127.0.0.1:5000]: \x1b[1;44mhi\x1b[0m"
+        );
+        assert_eq!(
+            message_line(addr, b"\x1b[2Jbye\xff", false),
+            "message from [127.0.0.1:5000]: \\u{1b}[2Jbye\u{fffd}"
+        );
+    }
+
+    #[test]
+    fn the_contact_book_adds_and_moves_names() {
+        let server: SocketAddr = "127.0.0.1:8018".parse().unwrap();
+        let other: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        let mut book = ContactBook::articles(server);
+        assert_eq!(book.names(), "狗哥alex, 瞎驴, 一棵树, 武大郎");
+        book.add("瞎驴".to_owned(), other);
+        book.add("bob".to_owned(), other);
+        assert_eq!(book.get("瞎驴"), Some(other));
+        assert_eq!(book.get("bob"), Some(other));
+        assert_eq!(book.get("nobody"), None);
+        assert_eq!(book.names(), "狗哥alex, 瞎驴, 一棵树, 武大郎, bob");
+    }
+
+    #[test]
+    fn contacts_parse_or_explain() {
+        let (name, addr) = parse_contact("alice=127.0.0.1:9000").unwrap();
+        assert_eq!((name.as_str(), addr.port()), ("alice", 9000));
+        assert!(
+            parse_contact("alice")
+                .unwrap_err()
+                .contains("NAME=HOST:PORT")
+        );
+        assert!(
+            parse_contact("=127.0.0.1:9000")
+                .unwrap_err()
+                .contains("no name")
+        );
+        assert!(
+            parse_contact("alice=nowhere")
+                .unwrap_err()
+                .contains("HOST:PORT")
+        );
+    }
+
+    #[test]
+    fn strftime_renders_good_formats_and_refuses_bad_ones() {
+        let moment = FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2017, 4, 26, 9, 5, 7)
+            .unwrap();
+        assert_eq!(
+            strftime(&moment, DEFAULT_TIME_FORMAT).unwrap(),
+            "2017-04-26 09:05:07"
+        );
+        assert_eq!(strftime(&moment, "%Y %m %d").unwrap(), "2017 04 26");
+        assert_eq!(strftime(&moment, "").unwrap(), "");
+        assert_eq!(strftime(&moment, "no directives").unwrap(), "no directives");
+        for bad in ["%Q", "%", "%Y %", "%E", "%.3"] {
+            let error = strftime(&moment, bad).unwrap_err();
+            assert!(error.starts_with("cannot format the time with"), "{error}");
+        }
+        assert!(strftime(&Utc::now(), "%c %+ %s %Z").is_ok());
+    }
+}
