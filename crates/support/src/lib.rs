@@ -7,6 +7,9 @@
 //! - [`Result`] makes `main` print a failure as one line: `Error: could not bind ...: Address
 //!   already in use (os error 98)`.
 //! - [`parse_addr`] turns `HOST:PORT` into an address for clap, with a clear error.
+//! - [`shell`] runs the remote shell's commands (chapters 九 to 十二) with limits.
+
+pub mod shell;
 
 use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -61,6 +64,19 @@ pub fn py_bytes(data: &[u8]) -> String {
     }
     out.push(quote);
     out
+}
+
+/// Prints a remote shell's reply as the article's clients do (`print(data.decode())`), under a
+/// line that says how many bytes it was, so you can see where each reply was cut: `[1024 bytes]`.
+/// Output that is not UTF-8 is shown with replacement characters.
+pub fn show_reply(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let newline = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    print!("[{} bytes]\n{text}{newline}", data.len());
 }
 
 /// Lines typed on stdin, each stripped of surrounding white space, like Python's

@@ -110,6 +110,7 @@ pub struct Program {
     lines: Receiver<String>,
     seen: Vec<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    stderr_ended: Receiver<()>,
 }
 
 impl Program {
@@ -146,11 +147,13 @@ impl Program {
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let mut pipe = child.stderr.take().unwrap();
         let sink = Arc::clone(&stderr);
+        let (ended, stderr_ended) = mpsc::channel();
         thread::spawn(move || {
             let mut chunk = [0u8; 4096];
             while let Ok(n @ 1..) = pipe.read(&mut chunk) {
                 sink.lock().unwrap().extend_from_slice(&chunk[..n]);
             }
+            let _ = ended.send(());
         });
         Program {
             name,
@@ -159,6 +162,7 @@ impl Program {
             lines,
             seen: Vec::new(),
             stderr,
+            stderr_ended,
         }
     }
 
@@ -245,12 +249,14 @@ impl Program {
     }
 
     /// Waits for the program to exit by itself (failing after [`PATIENCE`]) and returns its
-    /// exit status.
+    /// exit status. Everything it wrote to stderr is then in [`Program::stderr`].
     pub fn wait(&mut self) -> ExitStatus {
         self.close_stdin();
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let _ = self.stderr_ended.recv_timeout(left);
                 return status;
             }
             if Instant::now() > deadline {
@@ -298,8 +304,8 @@ impl Program {
 
     fn fail(&mut self, what: &str) -> ! {
         self.kill();
-        // Give the stderr reader a moment to drain what the dead process left in the pipe.
-        thread::sleep(Duration::from_millis(50));
+        // Let the stderr reader drain what the dead process left in the pipe.
+        let _ = self.stderr_ended.recv_timeout(Duration::from_millis(500));
         panic!(
             "{}: {what}\n--- stdout so far ---\n{}\n--- stderr ---\n{}",
             self.name,
