@@ -1,0 +1,52 @@
+//! 九 粘包现象 — the remote shell's client, over TCP.
+//!
+//! It sends a command and takes one recv(1024) as the reply. A longer reply leaves its rest
+//! in the socket, and the next command's recv picks that up instead of its own answer.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+use anyhow::Context;
+use clap::Parser;
+
+fn main() -> support::Result {
+    let args = Args::parse();
+
+    // socket() + connect(): dial the server.
+    let mut phone = TcpStream::connect(args.addr)
+        .with_context(|| format!("could not connect to {}", args.addr))?;
+
+    let mut buf = [0u8; 1024];
+    for cmd in support::input(">>: ") {
+        if cmd.is_empty() {
+            continue;
+        }
+        if cmd == "quit" {
+            break;
+        }
+
+        // send(): the command.
+        phone.write_all(cmd.as_bytes())?;
+
+        // recv(1024): whatever has arrived, up to 1024 bytes, is taken as the reply.
+        // FLAW: the rest of a longer reply stays behind, and the next recv gets it.
+        let n = phone.read(&mut buf)?;
+        if n == 0 {
+            println!("the server hung up");
+            break;
+        }
+        support::show_reply(&buf[..n]);
+    }
+
+    // close(): hang up.
+    drop(phone);
+    Ok(())
+}
+
+/// The client end of 九 粘包现象: a remote shell over TCP.
+#[derive(Parser)]
+struct Args {
+    /// Address of the server
+    #[arg(long, default_value = "127.0.0.1:8009", value_parser = support::parse_addr)]
+    addr: SocketAddr,
+}
