@@ -15,6 +15,11 @@ fn from(addr: impl std::fmt::Display, text: &str) -> String {
     format!("message from [{addr}]: {text}")
 }
 
+/// What the client says when `name` at `addr` is chosen.
+fn chatting(name: &str, addr: impl std::fmt::Display) -> String {
+    format!("chatting with {name} at {addr} (quit to choose again)")
+}
+
 /// The sender's address in a line of the server's, `message from [ADDR]: ...`.
 fn sender(shown: &str) -> &str {
     let start = shown.find('[').unwrap() + 1;
@@ -26,6 +31,7 @@ fn a_message_goes_out_and_the_typed_reply_comes_back() {
     let (mut server, addr) = Program::server(&SERVER, &[]);
     let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
     client.write("狗哥alex\n你好, alex\n");
+    assert_eq!(client.line(), chatting("狗哥alex", addr));
 
     let shown = server.line();
     assert!(shown.starts_with("message from [127.0.0.1:"), "{shown}");
@@ -48,11 +54,13 @@ fn two_clients_chat_at_once_and_each_reply_finds_its_sender() {
     let mut second = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
 
     first.write("瞎驴\nfrom the first\n");
+    assert_eq!(first.line(), chatting("瞎驴", addr));
     let shown_first = server.line();
     assert!(shown_first.ends_with("]: from the first"), "{shown_first}");
     // While the server's user is still typing, the second client's message waits in the
     // server socket's queue.
     second.write("一棵树\nfrom the second\n");
+    assert_eq!(second.line(), chatting("一棵树", addr));
     server.write("to the first\n");
     assert_eq!(first.line(), from(addr, "to the first"));
 
@@ -87,12 +95,14 @@ fn the_contact_book_is_checked_at_once_and_quit_goes_back_to_choosing() {
 
     // A known name; empty messages are skipped; quit goes back to choosing.
     client.write("武大郎\n\nhello\n");
+    assert_eq!(client.line(), chatting("武大郎", addr));
     server.line_containing("]: hello");
     server.write("hello yourself\n");
     assert_eq!(client.line(), from(addr, "hello yourself"));
     client.write("quit\n");
 
     client.write("一棵树\nsecond contact\n");
+    assert_eq!(client.line(), chatting("一棵树", addr));
     server.line_containing("]: second contact");
     server.write("got it\n");
     assert_eq!(client.line(), from(addr, "got it"));
@@ -129,8 +139,11 @@ fn contacts_given_on_the_command_line_reach_other_servers() {
     assert_eq!(
         client.stdout,
         [
+            chatting("bob", bob_addr),
             from(bob_addr, "bob here"),
+            chatting("瞎驴", bob_addr),
             from(bob_addr, "bob again"),
+            chatting("狗哥alex", alice_addr),
             from(alice_addr, "alice here"),
         ]
     );
@@ -203,6 +216,7 @@ fn this_client_talks_to_the_articles_python_server() {
     let addr = server.address();
     let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
     client.write("瞎驴\n你好\n");
+    assert_eq!(client.line(), chatting("瞎驴", addr));
     let shown = server.line();
     assert!(shown.starts_with("来自[127.0.0.1:"), "{shown}");
     assert!(

@@ -47,6 +47,7 @@ fn main() -> support::Result {
             );
             continue;
         };
+        println!("chatting with {qq_name} at {to} (quit to choose again)");
 
         // 请输入消息,回车发送: "type a message, Enter sends it".
         while let Some(msg) = keyboard.ask("type a message, Enter sends it: ") {
