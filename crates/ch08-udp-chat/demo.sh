@@ -54,3 +54,9 @@ talk time-client --addr "$ADDR" <<'IN'
 %Q
 IN
 stop time-server
+
+note "Nobody listens now. The time client connect()ed its UDP socket (no call is made), so the" \
+    "kernel's \"port unreachable\" reaches it as an error; the echo client above just waited."
+talk time-client --addr "$ADDR" <<'IN'
+%H:%M
+IN

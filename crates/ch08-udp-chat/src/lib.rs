@@ -1,11 +1,11 @@
-//! What the three UDP programs of 八 share but is not the lesson: where a client's socket
-//! binds, how the QQ chat shows a message, the chat client's contact book and its two
+//! What the three UDP programs of 八 share but is not the lesson: a server's patience with a
+//! failed `recvfrom`, where a client's socket binds, how the QQ chat shows a message, the chat client's contact book and its two
 //! questions, and the time server's strftime. The socket calls themselves stay in each
 //! program's `main`.
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write as _};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use chrono::format::StrftimeItems;
 use chrono::{DateTime, TimeZone};
@@ -13,6 +13,21 @@ use chrono::{DateTime, TimeZone};
 /// How many bytes each `recvfrom` takes, as in the article (`BUFSIZE=1024`). A longer datagram
 /// is cut to this size and the rest is lost: chapter 九 shows it.
 pub const BUFSIZE: usize = 1024;
+
+/// A server's `recvfrom(1024)`: waits for the next datagram and returns it with its sender.
+///
+/// An error here belongs to one datagram, not to the server, so it is printed and the server
+/// waits for the next one. (On Windows, when an earlier answer reached a port that had closed,
+/// the next `recvfrom` fails with `WSAECONNRESET`, and the article's servers die of it; a
+/// datagram bigger than the buffer fails with `WSAEMSGSIZE`.)
+pub fn recv_from<'b>(phone: &UdpSocket, buf: &'b mut [u8]) -> (&'b [u8], SocketAddr) {
+    loop {
+        match phone.recv_from(buf) {
+            Ok((n, addr)) => return (&buf[..n], addr),
+            Err(error) => println!("recvfrom failed: {error}"),
+        }
+    }
+}
 
 /// Where a client binds its socket: port 0 (the kernel picks one), on loopback when every peer
 /// is on this machine, else on every interface. Python does this for you: an unbound UDP

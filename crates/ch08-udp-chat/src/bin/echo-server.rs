@@ -8,7 +8,7 @@
 use std::net::{SocketAddr, UdpSocket};
 
 use anyhow::Context;
-use ch08_udp_chat::BUFSIZE;
+use ch08_udp_chat::{BUFSIZE, recv_from};
 use clap::Parser;
 use support::py_bytes;
 
@@ -25,15 +25,8 @@ fn main() -> support::Result {
     loop {
         // recvfrom(1024): wait for the next message. It comes with the sender's address,
         // because there is no connection that would remember who is on the other end.
-        let (n, addr) = match phone.recv_from(&mut buf) {
-            Ok(got) => got,
-            Err(error) => {
-                // e.g. on Windows, an earlier reply reached a closed port (WSAECONNRESET).
-                println!("recvfrom failed: {error}");
-                continue;
-            }
-        };
-        let msg = &buf[..n];
+        // (`recv_from`, in lib.rs, is `phone.recv_from(&mut buf)` that outlives an error.)
+        let (msg, addr) = recv_from(&phone, &mut buf);
         println!("recvfrom {} from {addr}", py_bytes(msg)); // print(msg, addr)
 
         // sendto(): answer that address, in upper case. An empty datagram gets an empty answer.

@@ -11,7 +11,7 @@
 use std::net::{SocketAddr, UdpSocket};
 
 use anyhow::Context;
-use ch08_udp_chat::{BUFSIZE, colour, message_line};
+use ch08_udp_chat::{BUFSIZE, colour, message_line, recv_from};
 use clap::Parser;
 
 fn main() -> support::Result {
@@ -28,15 +28,9 @@ fn main() -> support::Result {
     let mut buf = [0u8; BUFSIZE];
     loop {
         // recvfrom(1024): the next message, from whoever sent it.
-        let (n, addr) = match phone.recv_from(&mut buf) {
-            Ok(got) => got,
-            Err(error) => {
-                println!("recvfrom failed: {error}");
-                continue;
-            }
-        };
+        let (msg, addr) = recv_from(&phone, &mut buf);
         // 来自[127.0.0.1:5000]的一条消息: "a message from [127.0.0.1:5000]:", highlighted.
-        println!("{}", message_line(addr, &buf[..n], colour));
+        println!("{}", message_line(addr, msg, colour));
 
         // input('回复消息: ').strip(): you type the answer. The other clients' messages wait.
         let Some(reply) = replies.next() else {

@@ -8,7 +8,7 @@
 use std::net::{SocketAddr, UdpSocket};
 
 use anyhow::Context;
-use ch08_udp_chat::{BUFSIZE, DEFAULT_TIME_FORMAT, strftime};
+use ch08_udp_chat::{BUFSIZE, DEFAULT_TIME_FORMAT, recv_from, strftime};
 use chrono::Local;
 use clap::Parser;
 use support::py_bytes;
@@ -24,14 +24,7 @@ fn main() -> support::Result {
     let mut buf = [0u8; BUFSIZE];
     loop {
         // recvfrom(1024): a format, from some client.
-        let (n, addr) = match phone.recv_from(&mut buf) {
-            Ok(got) => got,
-            Err(error) => {
-                println!("recvfrom failed: {error}");
-                continue;
-            }
-        };
-        let msg = &buf[..n];
+        let (msg, addr) = recv_from(&phone, &mut buf);
         println!("recvfrom {} from {addr}", py_bytes(msg)); // print('===>', msg)
 
         // An empty datagram is a message too: it asks for the default format.
