@@ -20,6 +20,28 @@ use std::net::{SocketAddr, ToSocketAddrs};
 /// refused (os error 111)`.
 pub type Result<T = ()> = std::result::Result<T, OneLine>;
 
+#[doc(hidden)]
+pub use anyhow;
+
+/// Like `anyhow::ensure!`, for any function whose error type `anyhow::Error` converts into,
+/// `main`'s [`Result`] included: `support::ensure!(n > 0, "the server hung up")`.
+#[macro_export]
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err($crate::anyhow::anyhow!($($message)+).into());
+        }
+    };
+}
+
+/// Like `anyhow::bail!`, for any function whose error type `anyhow::Error` converts into.
+#[macro_export]
+macro_rules! bail {
+    ($($message:tt)+) => {
+        return Err($crate::anyhow::anyhow!($($message)+).into())
+    };
+}
+
 /// An error that prints itself and its causes on one line (see [`Result`]).
 pub struct OneLine(anyhow::Error);
 
