@@ -1,0 +1,94 @@
+//! 十三 认证客户端的链接合法性 — what both ends share: the key, the sizes, and the HMAC.
+//!
+//! The server sends a fresh random challenge; the client proves that it knows the key by
+//! answering HMAC-SHA256(key, challenge); the server computes the same and compares the two in
+//! constant time. The key itself never crosses the wire.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// The challenge: 32 random bytes, as the article's `os.urandom(32)`.
+pub const CHALLENGE_LEN: usize = 32;
+
+/// The answer: an HMAC-SHA256 digest, 32 bytes.
+pub const ANSWER_LEN: usize = 32;
+
+/// Where both ends look for the key when `--key` is not given, so that it need not be typed
+/// on a command line (which lands in your shell history and in `ps` for every user to see).
+pub const KEY_ENV: &str = "SOCKET_LESSONS_KEY";
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key as clap found it (`--key`, or else the environment variable), as bytes. There is
+/// no default: a key printed in a tutorial is known to everyone, so it would keep no one out.
+pub fn require_key(key: Option<String>) -> anyhow::Result<Vec<u8>> {
+    match key {
+        Some(key) if !key.is_empty() => Ok(key.into_bytes()),
+        _ => anyhow::bail!(
+            "no key: set {KEY_ENV}=... or give --key KEY (the same key on the server and the client)"
+        ),
+    }
+}
+
+/// The answer to a challenge: Python's `hmac.new(key, challenge, 'sha256').digest()`.
+pub fn answer(key: &[u8], challenge: &[u8]) -> [u8; ANSWER_LEN] {
+    hmac(key, challenge).finalize().into_bytes().into()
+}
+
+/// Whether `answer` is the right answer to `challenge`, compared in constant time like Python's
+/// `hmac.compare_digest`: however many bytes are right, the comparison takes just as long.
+pub fn is_right(key: &[u8], challenge: &[u8], answer: &[u8]) -> bool {
+    hmac(key, challenge).verify_slice(answer).is_ok()
+}
+
+fn hmac(key: &[u8], msg: &[u8]) -> HmacSha256 {
+    // HMAC takes a key of any length (a long one is hashed first), so this cannot fail.
+    HmacSha256::new_from_slice(key)
+        .expect("HMAC takes keys of any length")
+        .chain_update(msg)
+}
+
+/// Bytes in hex, as Python's `bytes.hex()`: a digest is easier to read this way than as `b'...'`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_what_pythons_hmac_computes() {
+        // What python3 prints for hmac.new(b'key', b'The quick brown fox jumps over the lazy
+        // dog', 'sha256').hexdigest().
+        let answer = answer(b"key", b"The quick brown fox jumps over the lazy dog");
+        assert_eq!(
+            hex(&answer),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
+    }
+
+    #[test]
+    fn only_the_right_answer_is_right() {
+        let challenge = [7u8; CHALLENGE_LEN];
+        let right = answer(b"key", &challenge);
+        assert!(is_right(b"key", &challenge, &right));
+        assert!(!is_right(b"other", &challenge, &right));
+        assert!(!is_right(b"key", &[8u8; CHALLENGE_LEN], &right));
+        let mut flipped = right;
+        flipped[31] ^= 1;
+        assert!(!is_right(b"key", &challenge, &flipped));
+        // A prefix of the right answer is not an answer (no truncated tags).
+        assert!(!is_right(b"key", &challenge, &right[..16]));
+        assert!(!is_right(b"key", &challenge, b""));
+    }
+
+    #[test]
+    fn a_key_is_required() {
+        assert_eq!(require_key(Some("k".into())).unwrap(), b"k");
+        for missing in [None, Some(String::new())] {
+            let error = require_key(missing).unwrap_err().to_string();
+            assert!(error.contains("SOCKET_LESSONS_KEY"), "{error}");
+        }
+    }
+}
