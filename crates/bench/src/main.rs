@@ -1,0 +1,39 @@
+//! The measurements behind the lessons' tables. Run through `scripts/bench`, which builds the
+//! chapters in release mode and passes their binaries' folder with `--bins`:
+//!
+//! ```console
+//! scripts/bench framing      # ch11 against ch12: replies per second, with and without delay
+//! ```
+//!
+//! Every number printed is measured on the machine it runs on; the lessons quote such runs.
+
+mod framing;
+mod proxy;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    match args.what {
+        What::Framing(options) => framing::main(&args.bins, &options),
+    }
+}
+
+/// Benchmarks for the lessons (use scripts/bench, which builds the chapters first).
+#[derive(Parser)]
+struct Args {
+    /// The folder with the chapters' release binaries, named CHAPTER-BIN (e.g. ch12-server)
+    #[arg(long)]
+    bins: PathBuf,
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// 十一 against 十二: what the extra round trip of the naive length costs
+    Framing(framing::Options),
+}
