@@ -1,0 +1,12 @@
+# The demo for ch11-naive-length (scripts/demo ch11): ch09's sticky scenario, cured.
+
+note "The same commands as ch09's demo. seq's 2292 bytes now arrive whole, in three recv calls," \
+    "because the client was told the length first; and echo hello gets hello."
+start server
+talk client --addr "$ADDR" <<'IN'
+seq -s ' ' 1 600
+echo hello
+quit
+IN
+wait_for server "ended"
+stop server
