@@ -19,14 +19,24 @@ pub const KEY_ENV: &str = "SOCKET_LESSONS_KEY";
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The key as clap found it (`--key`, or else the environment variable), as bytes. There is
-/// no default: a key printed in a tutorial is known to everyone, so it would keep no one out.
-pub fn require_key(key: Option<String>) -> anyhow::Result<Vec<u8>> {
-    match key {
-        Some(key) if !key.is_empty() => Ok(key.into_bytes()),
-        _ => anyhow::bail!(
-            "no key: set {KEY_ENV}=... or give --key KEY (the same key on the server and the client)"
-        ),
+/// The `--key` option of both ends (`#[command(flatten)]` it into a program's arguments).
+#[derive(clap::Args)]
+pub struct KeyArg {
+    /// The secret key shared by the server and its clients (better: set it in the environment)
+    #[arg(long, env = KEY_ENV, hide_env_values = true)]
+    key: Option<String>,
+}
+
+impl KeyArg {
+    /// The key, from `--key` or else the environment variable, as bytes. There is no default:
+    /// a key printed in a tutorial is known to everyone, so it would keep no one out.
+    pub fn require(self) -> anyhow::Result<Vec<u8>> {
+        match self.key {
+            Some(key) if !key.is_empty() => Ok(key.into_bytes()),
+            _ => anyhow::bail!(
+                "no key: set {KEY_ENV}=... or give --key KEY (the same key on the server and the client)"
+            ),
+        }
     }
 }
 
@@ -85,9 +95,12 @@ mod tests {
 
     #[test]
     fn a_key_is_required() {
-        assert_eq!(require_key(Some("k".into())).unwrap(), b"k");
-        for missing in [None, Some(String::new())] {
-            let error = require_key(missing).unwrap_err().to_string();
+        let given = KeyArg {
+            key: Some("k".into()),
+        };
+        assert_eq!(given.require().unwrap(), b"k");
+        for key in [None, Some(String::new())] {
+            let error = KeyArg { key }.require().unwrap_err().to_string();
             assert!(error.contains("SOCKET_LESSONS_KEY"), "{error}");
         }
     }

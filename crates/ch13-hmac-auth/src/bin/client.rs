@@ -9,7 +9,7 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use anyhow::Context;
-use ch13_hmac_auth::{CHALLENGE_LEN, KEY_ENV, hex};
+use ch13_hmac_auth::{CHALLENGE_LEN, KeyArg, hex};
 use clap::Parser;
 use support::py_bytes;
 
@@ -19,7 +19,7 @@ fn main() -> support::Result {
     let key = if args.skip_auth {
         None
     } else {
-        Some(ch13_hmac_auth::require_key(args.key)?)
+        Some(args.key.require()?)
     };
 
     // socket() + connect(): dial the server.
@@ -105,9 +105,8 @@ struct Args {
     /// Address of the server
     #[arg(long, default_value = "127.0.0.1:8013", value_parser = support::parse_addr)]
     addr: SocketAddr,
-    /// The secret key shared with the server (better: set it in the environment)
-    #[arg(long, env = KEY_ENV, hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    key: KeyArg,
     /// Do not answer the challenge: the article's first illegal client
     #[arg(long)]
     skip_auth: bool,

@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use ch13_hmac_auth::{ANSWER_LEN, CHALLENGE_LEN, KEY_ENV, hex};
+use ch13_hmac_auth::{ANSWER_LEN, CHALLENGE_LEN, KeyArg, hex};
 use clap::Parser;
 use socket2::{Domain, Socket, Type};
 use support::py_bytes;
@@ -18,7 +18,7 @@ use support::py_bytes;
 fn main() -> support::Result {
     let args = Args::parse();
     // The secret the callers must prove they know: from --key or the environment.
-    let key = ch13_hmac_auth::require_key(args.key)?;
+    let key = args.key.require()?;
 
     // socket(), SO_REUSEADDR, bind(), listen(5): the phone from ch07.
     let phone = Socket::new(Domain::for_address(args.addr), Type::STREAM, None)?;
@@ -135,9 +135,8 @@ struct Args {
     /// Address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:8013", value_parser = support::parse_addr)]
     addr: SocketAddr,
-    /// The secret key callers must prove they know (better: set it in the environment)
-    #[arg(long, env = KEY_ENV, hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    key: KeyArg,
     /// How long a caller has to answer the challenge, in seconds (e.g. 5 or 0.5)
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     auth_timeout: Duration,
