@@ -324,8 +324,19 @@ impl Drop for Program {
 /// Runs a client to completion with `input` on stdin and returns its stdout lines, its
 /// stderr, and whether it succeeded. Fails the test if it runs longer than [`PATIENCE`].
 pub fn run(program: impl AsRef<OsStr>, args: &[&str], input: &str) -> Finished {
-    let mut program = Program::start(program, args);
-    program.write(input);
+    let mut command = Command::new(program.as_ref());
+    command.args(args);
+    run_command(command, input)
+}
+
+/// Like [`run`], for a prepared command (a working directory, an environment variable).
+pub fn run_command(command: Command, input: &str) -> Finished {
+    let mut program = Program::spawn(command);
+    // The program may exit before reading its input (a bad argument, say): that is for the
+    // test to check, not a reason to fail here.
+    if let Some(stdin) = program.stdin.as_mut() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
     let status = program.wait();
     let stdout = program.rest();
     Finished {

@@ -1,0 +1,92 @@
+//! Moving a file's bytes and its md5 at the same time.
+//!
+//! Each piece is hashed as it goes by, so the md5 costs no second pass over the file. The
+//! md5 always covers the whole file: when a transfer resumes, the part already there is read
+//! back and hashed first.
+
+use std::io::{self, Read, Write};
+
+use md5::{Digest, Md5};
+
+/// The size of each piece read and written: large, so that system calls are few.
+pub const CHUNK: usize = 256 * 1024;
+
+/// Copies exactly `n` bytes from `from` to `to`, feeding each piece to `md5` and telling
+/// `progress` how many bytes went by. A stream that ends early is an error.
+pub fn copy_hashing(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    n: u64,
+    md5: &mut Md5,
+    mut progress: impl FnMut(u64),
+) -> io::Result<()> {
+    let mut buf = vec![0u8; CHUNK.min(usize::try_from(n).unwrap_or(CHUNK)).max(1)];
+    let mut left = n;
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let got = match from.read(&mut buf[..want]) {
+            Ok(0) => {
+                let message = format!("cut off after {} of {n} bytes", n - left);
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, message));
+            }
+            Ok(got) => got,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        md5.update(&buf[..got]);
+        to.write_all(&buf[..got])?;
+        left -= got as u64;
+        progress(got as u64);
+    }
+    Ok(())
+}
+
+/// Hashes the first `n` bytes of `file`: the part of an interrupted transfer already there.
+pub fn hash_prefix(file: &mut impl Read, n: u64, md5: &mut Md5) -> io::Result<()> {
+    copy_hashing(file, &mut io::sink(), n, md5, |_| {})
+}
+
+/// The md5 so far, as 32 hex digits.
+pub fn hex(md5: &Md5) -> String {
+    hex::encode(md5.clone().finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_exactly_and_hashes_what_it_copied() {
+        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut out = Vec::new();
+        let mut md5 = Md5::new();
+        let mut seen = 0;
+        copy_hashing(&mut &data[..], &mut out, 600_000, &mut md5, |n| seen += n).unwrap();
+        assert_eq!(out, data[..600_000]);
+        assert_eq!(seen, 600_000);
+        assert_eq!(hex(&md5), hex::encode(Md5::digest(&data[..600_000])));
+    }
+
+    #[test]
+    fn a_resumed_hash_covers_the_whole_file() {
+        let data = b"hello, resumable world".to_vec();
+        let mut md5 = Md5::new();
+        hash_prefix(&mut &data[..7], 7, &mut md5).unwrap();
+        copy_hashing(&mut &data[7..], &mut io::sink(), 15, &mut md5, |_| {}).unwrap();
+        assert_eq!(hex(&md5), hex::encode(Md5::digest(&data)));
+    }
+
+    #[test]
+    fn a_short_stream_is_an_error() {
+        let error = copy_hashing(
+            &mut &b"abc"[..],
+            &mut io::sink(),
+            5,
+            &mut Md5::new(),
+            |_| {},
+        )
+        .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(error.to_string(), "cut off after 3 of 5 bytes");
+    }
+}

@@ -1,0 +1,185 @@
+//! What the homework's tests share: a server folder with users, the real server and client,
+//! and a proxy that lets a transfer through only so far (to interrupt it on purpose).
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+
+use tempfile::TempDir;
+use testkit::{Bin, Finished, Program, run_command};
+
+pub static SERVER: Bin = testkit::bin!("server");
+pub static CLIENT: Bin = testkit::bin!("client");
+
+/// A server folder, a place for each user's local files, and the users in it.
+pub struct Site {
+    pub tmp: TempDir,
+}
+
+impl Site {
+    /// A site with these users, each with the password `<name>-password` and a quota.
+    pub fn new(users: &[(&str, &str)]) -> Site {
+        let site = Site {
+            tmp: tempfile::tempdir().unwrap(),
+        };
+        for (name, quota) in users {
+            site.admin(&["useradd", name, "--quota", quota], &password(name));
+            std::fs::create_dir_all(site.local(name)).unwrap();
+        }
+        site
+    }
+
+    /// The server's folder.
+    pub fn root(&self) -> PathBuf {
+        self.tmp.path().join("root")
+    }
+
+    /// A user's home on the server.
+    pub fn home(&self, user: &str) -> PathBuf {
+        self.root().join("home").join(user)
+    }
+
+    /// The folder a user's client runs in (their local files).
+    pub fn local(&self, user: &str) -> PathBuf {
+        self.tmp.path().join("local").join(user)
+    }
+
+    /// Runs `server SUBCOMMAND...` with FTP_PASSWORD set.
+    pub fn admin(&self, args: &[&str], password: &str) -> Finished {
+        let mut command = Command::new(&SERVER);
+        command
+            .args(args)
+            .arg("--dir")
+            .arg(self.root())
+            .env("FTP_PASSWORD", password);
+        let done = run_command(command, "");
+        assert!(done.success, "server {args:?}: {}", done.stderr);
+        done
+    }
+
+    /// Starts the server on a free port.
+    pub fn start(&self, extra: &[&str]) -> (Program, SocketAddr) {
+        let mut command = Command::new(&SERVER);
+        command
+            .args(["--addr", "127.0.0.1:0", "--dir"])
+            .arg(self.root())
+            .args(extra);
+        Program::spawn_server(command)
+    }
+
+    /// The client command for `user` (with their password), in their local folder.
+    pub fn client_command(&self, addr: SocketAddr, user: &str, password: &str) -> Command {
+        let mut command = Command::new(&CLIENT);
+        command
+            .args(["--addr", &addr.to_string(), "--user", user])
+            .current_dir(self.local(user))
+            .env("FTP_PASSWORD", password);
+        command
+    }
+
+    /// Runs `user`'s client to the end with `script` as its commands.
+    pub fn client(&self, addr: SocketAddr, user: &str, script: &str) -> Finished {
+        run_command(self.client_command(addr, user, &password(user)), script)
+    }
+
+    /// Starts `user`'s client, to type commands at it one by one.
+    pub fn session(&self, addr: SocketAddr, user: &str) -> Program {
+        let mut client = Program::spawn(self.client_command(addr, user, &password(user)));
+        assert_eq!(client.line(), format!("logged in as {user}, in /"));
+        client
+    }
+
+    /// Writes a local file of `size` bytes (not all the same) for `user`.
+    pub fn file(&self, user: &str, name: &str, size: usize) -> PathBuf {
+        let path = self.local(user).join(name);
+        let bytes: Vec<u8> = (0..size).map(|i| (i * 7 + i / 251) as u8).collect();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+pub fn password(user: &str) -> String {
+    format!("{user}-password")
+}
+
+pub fn md5_of(path: &Path) -> String {
+    ch15_ftp_homework::remote::md5_of(path).unwrap()
+}
+
+/// A proxy to `target` that passes on at most `limit` bytes in one direction (client to
+/// server if `upload`, else server to client), then drops the rest: the transfer stalls
+/// there, as if the network had stopped. The receiver fires when the limit is reached, so the
+/// test can kill the client at a known point. Returns the proxy's address.
+pub fn stall_after(target: SocketAddr, limit: usize, upload: bool) -> (SocketAddr, Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stalled, stall) = mpsc::channel();
+    thread::spawn(move || {
+        let Ok((client, _)) = listener.accept() else {
+            return;
+        };
+        let server = TcpStream::connect(target).unwrap();
+        let (up, down) = if upload {
+            (limit, usize::MAX)
+        } else {
+            (usize::MAX, limit)
+        };
+        pump(
+            client.try_clone().unwrap(),
+            server.try_clone().unwrap(),
+            up,
+            stalled.clone(),
+        );
+        pump(server, client, down, stalled);
+    });
+    (addr, stall)
+}
+
+/// Copies from `from` to `to`, at most `limit` bytes; after that it says so on `stalled` and
+/// throws away whatever else comes. Closes `to` when `from` ends.
+fn pump(mut from: TcpStream, mut to: TcpStream, limit: usize, stalled: Sender<()>) {
+    thread::spawn(move || {
+        let mut left = limit;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let pass = n.min(left);
+            if pass > 0 && to.write_all(&buf[..pass]).is_err() {
+                break;
+            }
+            if left > 0 && pass == left {
+                let _ = stalled.send(());
+            }
+            left -= pass;
+        }
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    });
+}
+
+/// Logs in by hand over a raw connection, as a client would.
+pub fn login(conn: &mut std::net::TcpStream, user: &str) {
+    use ch15_ftp_homework::auth;
+    use ch15_ftp_homework::proto::{self, Reply, Request, Status};
+    proto::send(conn, &Request::Login { user: user.into() }).unwrap();
+    let reply: Reply = proto::recv(conn).unwrap().unwrap();
+    let salt = hex::decode(reply.salt.unwrap()).unwrap();
+    let challenge = auth::from_hex(&reply.challenge.unwrap()).unwrap();
+    let salted = auth::salted_password(&password(user), &salt, reply.kdf.unwrap()).unwrap();
+    let proof = auth::proof(&auth::client_key(&salted), user, &challenge);
+    proto::send(
+        conn,
+        &Request::Auth {
+            proof: hex::encode(proof),
+        },
+    )
+    .unwrap();
+    let reply: Reply = proto::recv(conn).unwrap().unwrap();
+    assert_eq!(reply.status, Status::Ok);
+}
