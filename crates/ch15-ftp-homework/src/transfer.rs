@@ -5,14 +5,23 @@
 //! back and hashed first.
 
 use std::io::{self, Read, Write};
+use std::sync::mpsc;
+use std::thread;
 
 use md5::{Digest, Md5};
 
 /// The size of each piece read and written: large, so that system calls are few.
 pub const CHUNK: usize = 256 * 1024;
 
+/// Pieces in flight between the thread that moves the bytes and the one that hashes them.
+const DEPTH: usize = 8;
+
 /// Copies exactly `n` bytes from `from` to `to`, feeding each piece to `md5` and telling
 /// `progress` how many bytes went by. A stream that ends early is an error.
+///
+/// Two threads share the work: this one reads and writes, another hashes what was written,
+/// so the md5 (the slowest part: about 2 ns a byte) runs beside the copying instead of after
+/// it. The pieces go round between them in a small pool of buffers.
 pub fn copy_hashing(
     from: &mut impl Read,
     to: &mut impl Write,
@@ -20,25 +29,45 @@ pub fn copy_hashing(
     md5: &mut Md5,
     mut progress: impl FnMut(u64),
 ) -> io::Result<()> {
-    let mut buf = vec![0u8; CHUNK.min(usize::try_from(n).unwrap_or(CHUNK)).max(1)];
-    let mut left = n;
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let got = match from.read(&mut buf[..want]) {
-            Ok(0) => {
-                let message = format!("cut off after {} of {n} bytes", n - left);
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, message));
-            }
-            Ok(got) => got,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        md5.update(&buf[..got]);
-        to.write_all(&buf[..got])?;
-        left -= got as u64;
-        progress(got as u64);
+    let size = CHUNK.min(usize::try_from(n).unwrap_or(CHUNK)).max(1);
+    let (to_hash, hash_queue) = mpsc::sync_channel::<(Vec<u8>, usize)>(DEPTH);
+    let (to_pool, pool) = mpsc::sync_channel::<Vec<u8>>(DEPTH + 1);
+    for _ in 0..=DEPTH {
+        to_pool.send(vec![0u8; size]).expect("the pool has room");
     }
-    Ok(())
+    thread::scope(|scope| {
+        // Owned by this closure, so that returning from it (even early, on an error) closes
+        // the queue, and the hashing thread ends.
+        let to_hash = to_hash;
+        scope.spawn(move || {
+            for (piece, len) in hash_queue {
+                md5.update(&piece[..len]);
+                // The copying side may have stopped (an error): then nobody needs the buffer.
+                let _ = to_pool.send(piece);
+            }
+        });
+        let mut left = n;
+        while left > 0 {
+            let mut piece = pool.recv().expect("the hashing thread gives buffers back");
+            let want = piece.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let got = match from.read(&mut piece[..want]) {
+                Ok(0) => {
+                    let message = format!("cut off after {} of {n} bytes", n - left);
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, message));
+                }
+                Ok(got) => got,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            to.write_all(&piece[..got])?;
+            left -= got as u64;
+            progress(got as u64);
+            to_hash.send((piece, got)).expect("the hashing thread is running");
+        }
+        // Returning drops `to_hash`: the hashing thread finishes the queue and ends, the
+        // scope waits for it, and `md5` then covers every byte copied.
+        Ok(())
+    })
 }
 
 /// Hashes the first `n` bytes of `file`: the part of an interrupted transfer already there.
