@@ -1,0 +1,69 @@
+//! 十四 socketserver实现并发 — the article's FtpServer: 十二's FTP, a thread per client.
+//!
+//! The link loop moved into the socketserver module (the crate's socketserver.rs), which runs
+//! each connection in a thread of its own; the comm loop (`talk`, in ch12b's ftp.rs) is the
+//! handler. No client waits for another.
+
+use std::fs;
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use ch12b_ftp::talk;
+use clap::Parser;
+use socketserver::{BaseRequestHandler, ThreadingTCPServer};
+
+fn main() -> support::Result {
+    let args = Args::parse();
+    // server_dir: where the files go, created if missing.
+    fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create the folder {}", args.dir.display()))?;
+
+    // ThreadingTCPServer((host, port), FtpServer): socket(), SO_REUSEADDR (server_bind),
+    // bind(), listen(1024) (server_activate).
+    let handler = FtpServer {
+        server_dir: args.dir.clone(),
+    };
+    let ftpserver = ThreadingTCPServer::new(args.addr, handler)?;
+    println!("listening on {}", ftpserver.server_address);
+    println!("files go to {}", args.dir.display());
+
+    // serve_forever(): the link loop, accept() after accept(); each client gets a thread.
+    ftpserver.serve_forever()
+}
+
+/// The article's `FtpServer(socketserver.BaseRequestHandler)`; `server_dir` was its class
+/// attribute.
+struct FtpServer {
+    server_dir: PathBuf,
+}
+
+impl BaseRequestHandler for FtpServer {
+    /// handle(): runs in this client's own thread, while the server goes on accepting.
+    fn handle(
+        &self,
+        request: TcpStream,
+        client_address: SocketAddr,
+        _server: &ThreadingTCPServer<Self>,
+    ) -> io::Result<()> {
+        println!("connection from {client_address}");
+        // TCP_NODELAY: a small header must not wait for the last one's acknowledgement (ch10).
+        request.set_nodelay(true)?;
+        // The comm loop: requests until the client hangs up. An error goes to handle_error.
+        talk(request, client_address, &self.server_dir)?;
+        println!("connection from {client_address} ended");
+        Ok(())
+    }
+}
+
+/// The server end of 十四 socketserver实现并发: put and get, a thread per client.
+#[derive(Parser)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8014", value_parser = support::parse_addr)]
+    addr: SocketAddr,
+    /// The folder that files are put in and got from (server_dir)
+    #[arg(long, default_value = "file_upload")]
+    dir: PathBuf,
+}
