@@ -148,7 +148,8 @@ impl Remote {
         copy_hashing(&mut file, &mut self.conn, size - offset, &mut md5, |n| {
             progress(Progress::Moved(n))
         })
-        .with_context(|| format!("reading {}", local.display()))?;
+        .map_err(io::Error::from)
+        .with_context(|| format!("sending {}", local.display()))?;
         let md5 = transfer::hex(&md5);
         proto::send(&mut self.conn, &Trailer { md5: md5.clone() })?;
         self.reply()?;
@@ -202,7 +203,8 @@ impl Remote {
         hash_prefix(&mut (&mut file).take(have), have, &mut md5)?;
         copy_hashing(&mut self.conn, &mut file, size - have, &mut md5, |n| {
             progress(Progress::Moved(n))
-        })?;
+        })
+        .map_err(io::Error::from)?;
         let trailer: Trailer =
             proto::recv(&mut self.conn)?.context("the server hung up before the md5")?;
         let md5 = transfer::hex(&md5);

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::auth::{self, Kdf, Key};
 use crate::proto::{self, Entry, Kind, Reply, Request, Trailer};
 use crate::quota::{Quotas, Usage};
-use crate::transfer::{self, copy_hashing, hash_prefix};
+use crate::transfer::{self, CopyError, copy_hashing, hash_prefix};
 use crate::users::{self, Users};
 use crate::vpath::{PARTIAL_DIR, VPath};
 
@@ -503,10 +503,26 @@ fn put(
 
     // The bytes, straight into the partial file. If the client vanishes, what arrived stays
     // there for the next attempt, and counts against the quota.
-    let mut written = 0;
-    let copied = copy_hashing(conn, &mut file, size - have, &mut md5, |n| written += n);
-    reservation.written(written);
-    copied?;
+    let copied = copy_hashing(conn, &mut file, size - have, &mut md5, |_| {});
+    // Count what is really on disk, however the copy ended: a failed write may have stored
+    // part of its piece.
+    let kept = file.metadata()?.len();
+    reservation.written(kept - have);
+    match copied {
+        Ok(()) => {}
+        Err(CopyError::Reading(error)) => return Err(Problem::Broken(error)),
+        Err(CopyError::Writing { error, read }) => {
+            // Our disk refused (full, or a limit). Take the rest of the client's bytes and
+            // its md5 without storing them, so that the conversation stays in step, and say
+            // why. What was stored stays, for a later resume.
+            println!("{who}: put {target}: {error}");
+            io::copy(&mut (&mut *conn).take(size - have - read), &mut io::sink())?;
+            proto::recv::<Trailer>(conn)?;
+            return refuse(format!(
+                "cannot store {target}: {error}; {kept} bytes are kept, put again to resume"
+            ));
+        }
+    }
     let Some(trailer) = proto::recv::<Trailer>(conn)? else {
         return Err(Problem::Broken(io::ErrorKind::UnexpectedEof.into()));
     };
@@ -587,7 +603,7 @@ fn get(
 
     let mut md5 = Md5::new();
     hash_prefix(&mut (&mut file).take(offset), offset, &mut md5)?;
-    copy_hashing(&mut file, conn, size - offset, &mut md5, |_| {})?;
+    copy_hashing(&mut file, conn, size - offset, &mut md5, |_| {}).map_err(io::Error::from)?;
     let md5 = transfer::hex(&md5);
     proto::send(conn, &Trailer { md5: md5.clone() })?;
     let resumed = if offset > 0 {

@@ -16,6 +16,24 @@ pub const CHUNK: usize = 256 * 1024;
 /// Pieces in flight between the thread that moves the bytes and the one that hashes them.
 const DEPTH: usize = 8;
 
+/// Which side of a copy failed. It matters: when the server cannot write an upload to its
+/// disk, the client should be told why; when the client's socket fails, nobody is left to tell.
+#[derive(Debug)]
+pub enum CopyError {
+    /// Reading failed, or the stream ended early.
+    Reading(io::Error),
+    /// Writing failed, after `read` bytes had been taken from the source.
+    Writing { error: io::Error, read: u64 },
+}
+
+impl From<CopyError> for io::Error {
+    fn from(error: CopyError) -> io::Error {
+        match error {
+            CopyError::Reading(error) | CopyError::Writing { error, .. } => error,
+        }
+    }
+}
+
 /// Copies exactly `n` bytes from `from` to `to`, feeding each piece to `md5` and telling
 /// `progress` how many bytes went by. A stream that ends early is an error.
 ///
@@ -28,7 +46,7 @@ pub fn copy_hashing(
     n: u64,
     md5: &mut Md5,
     mut progress: impl FnMut(u64),
-) -> io::Result<()> {
+) -> Result<(), CopyError> {
     let size = CHUNK.min(usize::try_from(n).unwrap_or(CHUNK)).max(1);
     let (to_hash, hash_queue) = mpsc::sync_channel::<(Vec<u8>, usize)>(DEPTH);
     let (to_pool, pool) = mpsc::sync_channel::<Vec<u8>>(DEPTH + 1);
@@ -53,16 +71,22 @@ pub fn copy_hashing(
             let got = match from.read(&mut piece[..want]) {
                 Ok(0) => {
                     let message = format!("cut off after {} of {n} bytes", n - left);
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, message));
+                    let eof = io::Error::new(io::ErrorKind::UnexpectedEof, message);
+                    return Err(CopyError::Reading(eof));
                 }
                 Ok(got) => got,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(error),
+                Err(error) => return Err(CopyError::Reading(error)),
             };
-            to.write_all(&piece[..got])?;
+            if let Err(error) = to.write_all(&piece[..got]) {
+                let read = n - left + got as u64;
+                return Err(CopyError::Writing { error, read });
+            }
             left -= got as u64;
             progress(got as u64);
-            to_hash.send((piece, got)).expect("the hashing thread is running");
+            to_hash
+                .send((piece, got))
+                .expect("the hashing thread is running");
         }
         // Returning drops `to_hash`: the hashing thread finishes the queue and ends, the
         // scope waits for it, and `md5` then covers every byte copied.
@@ -72,7 +96,7 @@ pub fn copy_hashing(
 
 /// Hashes the first `n` bytes of `file`: the part of an interrupted transfer already there.
 pub fn hash_prefix(file: &mut impl Read, n: u64, md5: &mut Md5) -> io::Result<()> {
-    copy_hashing(file, &mut io::sink(), n, md5, |_| {})
+    Ok(copy_hashing(file, &mut io::sink(), n, md5, |_| {})?)
 }
 
 /// The md5 so far, as 32 hex digits.
@@ -113,8 +137,10 @@ mod tests {
             5,
             &mut Md5::new(),
             |_| {},
-        )
-        .unwrap_err();
+        );
+        let CopyError::Reading(error) = error.unwrap_err() else {
+            panic!("a short source is a reading error")
+        };
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
         assert_eq!(error.to_string(), "cut off after 3 of 5 bytes");
     }

@@ -26,6 +26,9 @@ fn main() -> support::Result {
     if let Some(command) = args.admin {
         return admin(command, &args.dir, &users_file);
     }
+    // Each connection is a file descriptor: allow as many as the system lets us (the usual
+    // soft limit, 1024, would stop a busy server short of a thousand users).
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let idle = Duration::from_secs(args.idle_timeout);
     let server = Server::new(args.dir.clone(), users_file, idle)
         .with_context(|| format!("cannot use {}", args.dir.display()))?;

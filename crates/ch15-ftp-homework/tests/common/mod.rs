@@ -63,12 +63,20 @@ impl Site {
 
     /// Starts the server on a free port.
     pub fn start(&self, extra: &[&str]) -> (Program, SocketAddr) {
+        self.start_on("127.0.0.1:0", extra)
+    }
+
+    /// Starts the server on `addr` (to restart it where it was).
+    pub fn start_on(&self, addr: &str, extra: &[&str]) -> (Program, SocketAddr) {
         let mut command = Command::new(&SERVER);
-        command
-            .args(["--addr", "127.0.0.1:0", "--dir"])
-            .arg(self.root())
-            .args(extra);
+        command.args(self.server_args(addr)).args(extra);
         Program::spawn_server(command)
+    }
+
+    /// The arguments that start the server on `addr` with this site's folder.
+    pub fn server_args(&self, addr: &str) -> Vec<String> {
+        let root = self.root().to_string_lossy().into_owned();
+        ["--addr", addr, "--dir", &root].map(String::from).to_vec()
     }
 
     /// The client command for `user` (with their password), in their local folder.
