@@ -3,11 +3,13 @@
 //!
 //! ```console
 //! scripts/bench framing      # ch11 against ch12: replies per second, with and without delay
+//! scripts/bench ftp          # ch12b against ch14 and the article's server: uploads, big and many
 //! ```
 //!
 //! Every number printed is measured on the machine it runs on; the lessons quote such runs.
 
 mod framing;
+mod ftp;
 mod proxy;
 mod run;
 
@@ -19,6 +21,7 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     match args.what {
         What::Framing(options) => framing::main(&args.bins, &options),
+        What::Ftp(options) => ftp::main(&args.bins, &options),
     }
 }
 
@@ -36,4 +39,6 @@ struct Args {
 enum What {
     /// 十一 against 十二: what the extra round trip of the naive length costs
     Framing(framing::Options),
+    /// 十二's FTP (one client at a time) against 十四's (a thread each) and the article's
+    Ftp(ftp::Options),
 }
