@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use md5::{Digest, Md5};
 
-use crate::auth;
+use crate::auth::{self, Kdf, Key};
 use crate::proto::{self, Entry, Reply, Request, Status, Trailer};
 use crate::transfer::{self, copy_hashing, hash_prefix};
 
@@ -69,6 +69,19 @@ impl Remote {
     /// Logs in: the server sends the salt and a challenge; we derive the key from the
     /// password (slowly, on purpose) and send only a proof. Returns the current directory.
     pub fn login(&mut self, user: &str, password: &str) -> anyhow::Result<String> {
+        self.login_with(user, |salt, kdf| {
+            let salted = auth::salted_password(password, salt, kdf).map_err(anyhow::Error::msg)?;
+            Ok(auth::client_key(&salted))
+        })
+    }
+
+    /// Logs in with the client key from `key(salt, kdf)`: a program that logs in many times
+    /// (a load test) may derive it once and keep it, as the server cannot tell.
+    pub fn login_with(
+        &mut self,
+        user: &str,
+        key: impl FnOnce(&[u8], Kdf) -> anyhow::Result<Key>,
+    ) -> anyhow::Result<String> {
         let reply = self.call(&Request::Login { user: user.into() })?;
         let (Some(salt), Some(kdf), Some(challenge)) = (reply.salt, reply.kdf, reply.challenge)
         else {
@@ -76,8 +89,7 @@ impl Remote {
         };
         let salt = hex::decode(salt).context("the server sent a salt that is not hex")?;
         let challenge = auth::from_hex(&challenge).context("the server sent a bad challenge")?;
-        let salted = auth::salted_password(password, &salt, kdf).map_err(anyhow::Error::msg)?;
-        let proof = auth::proof(&auth::client_key(&salted), user, &challenge);
+        let proof = auth::proof(&key(&salt, kdf)?, user, &challenge);
         let reply = self.call(&Request::Auth {
             proof: hex::encode(proof),
         })?;
