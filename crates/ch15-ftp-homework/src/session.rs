@@ -161,13 +161,7 @@ impl Session<'_> {
             let json: Value = match proto::recv(&mut self.conn) {
                 Ok(Some(json)) => json,
                 Ok(None) => return Ok(()),
-                Err(error) if error.kind() == io::ErrorKind::InvalidData => {
-                    // A broken frame: say so if we can, then hang up, since we no longer
-                    // know where the next frame starts.
-                    let _ = proto::send(&mut self.conn, &Reply::error(error.to_string()));
-                    return Err(error);
-                }
-                Err(error) => return Err(error),
+                Err(error) => return Err(self.broken(error)),
             };
             let request = match Request::parse(json) {
                 Ok(request) => request,
@@ -188,7 +182,7 @@ impl Session<'_> {
                     println!("{}: refused: {message}", self.who);
                     Some(Reply::error(message))
                 }
-                Err(Problem::Broken(error)) => return Err(error),
+                Err(Problem::Broken(error)) => return Err(self.broken(error)),
             };
             if let Some(reply) = reply {
                 proto::send(&mut self.conn, &reply)?;
@@ -197,6 +191,19 @@ impl Session<'_> {
                 return Err(io::Error::other("too many failed logins"));
             }
         }
+    }
+
+    /// The connection cannot go on. If the cause is a broken frame (a bad length, bad JSON,
+    /// a frame cut off), say so if the client still listens: we no longer know where its next
+    /// frame would start, so we hang up.
+    fn broken(&mut self, error: io::Error) -> io::Error {
+        if matches!(
+            error.kind(),
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+        ) {
+            let _ = proto::send(&mut self.conn, &Reply::error(error.to_string()));
+        }
+        error
     }
 
     fn handle(&mut self, request: Request) -> Result<Option<Reply>, Problem> {
