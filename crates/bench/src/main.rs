@@ -4,6 +4,7 @@
 //! ```console
 //! scripts/bench framing      # ch11 against ch12: replies per second, with and without delay
 //! scripts/bench ftp          # ch12b against ch14 and the article's server: uploads, big and many
+//! scripts/bench speed        # ch15's verified put and get of 1 GiB against the machine's limits
 //! ```
 //!
 //! Every number printed is measured on the machine it runs on; the lessons quote such runs.
@@ -12,6 +13,7 @@ mod framing;
 mod ftp;
 mod proxy;
 mod run;
+mod speed;
 
 use std::path::PathBuf;
 
@@ -22,6 +24,7 @@ fn main() -> anyhow::Result<()> {
     match args.what {
         What::Framing(options) => framing::main(&args.bins, &options),
         What::Ftp(options) => ftp::main(&args.bins, &options),
+        What::Speed(options) => speed::main(&args.bins, &options),
     }
 }
 
@@ -41,4 +44,6 @@ enum What {
     Framing(framing::Options),
     /// 十二's FTP (one client at a time) against 十四's (a thread each) and the article's
     Ftp(ftp::Options),
+    /// ch15's verified transfers against the loopback's and md5's limits
+    Speed(speed::Options),
 }
