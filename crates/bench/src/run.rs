@@ -43,6 +43,17 @@ impl Server {
     }
 }
 
+impl Server {
+    /// The most memory the server has held at once (its peak resident set), in MiB, as
+    /// Linux reports it (VmHWM); `None` elsewhere.
+    pub fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -3,7 +3,7 @@
 //! is gone.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 
 use crate::auth::{self, Kdf, Key};
 use crate::proto::{self, Entry, Reply, Request, Status, Trailer};
-use crate::transfer::{self, copy_hashing, hash_prefix};
+use crate::transfer::{self, Flusher, copy_hashing, hash_prefix};
 
 /// The server said no, and why.
 #[derive(Debug)]
@@ -213,8 +213,10 @@ impl Remote {
         let mut md5 = Md5::new();
         file.seek(SeekFrom::Start(0))?;
         hash_prefix(&mut (&mut file).take(have), have, &mut md5)?;
+        let mut flusher = Flusher::start(&file)?;
         copy_hashing(&mut self.conn, &mut file, size - have, &mut md5, |n| {
-            progress(Progress::Moved(n))
+            flusher.written(n);
+            progress(Progress::Moved(n));
         })
         .map_err(io::Error::from)?;
         let trailer: Trailer =
@@ -228,8 +230,8 @@ impl Remote {
                 trailer.md5
             )));
         }
-        file.flush()?;
-        file.sync_all()?;
+        // On the disk before it takes its name.
+        flusher.finish()?;
         drop(file);
         fs::rename(&partial, local).with_context(|| {
             format!("cannot rename {} to {}", partial.display(), local.display())

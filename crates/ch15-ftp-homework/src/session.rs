@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::auth::{self, Kdf, Key};
 use crate::proto::{self, Entry, Kind, Reply, Request, Trailer};
 use crate::quota::{Quotas, Usage};
-use crate::transfer::{self, CopyError, copy_hashing, hash_prefix};
+use crate::transfer::{self, CopyError, Flusher, copy_hashing, hash_prefix};
 use crate::users::{self, Users};
 use crate::vpath::{PARTIAL_DIR, VPath};
 
@@ -490,10 +490,13 @@ fn put(
         .reserve(size - have, user.quota)
         .map_err(Problem::Refused)?;
 
-    let mut file = user.home.open_with(
-        &partial,
-        OpenOptions::new().create(true).read(true).append(true),
-    )?;
+    let mut file = user
+        .home
+        .open_with(
+            &partial,
+            OpenOptions::new().create(true).read(true).append(true),
+        )?
+        .into_std();
     let mut md5 = Md5::new();
     file.seek(SeekFrom::Start(0))?;
     hash_prefix(&mut (&mut file).take(have), have, &mut md5)?;
@@ -510,7 +513,10 @@ fn put(
 
     // The bytes, straight into the partial file. If the client vanishes, what arrived stays
     // there for the next attempt, and counts against the quota.
-    let copied = copy_hashing(conn, &mut file, size - have, &mut md5, |_| {});
+    let mut flusher = Flusher::start(&file)?;
+    let copied = copy_hashing(conn, &mut file, size - have, &mut md5, |n| {
+        flusher.written(n)
+    });
     // Count what is really on disk, however the copy ended: a failed write may have stored
     // part of its piece.
     let kept = file.metadata()?.len();
@@ -545,7 +551,7 @@ fn put(
         ));
     }
     // Flushed to disk before it gets its name: a crash leaves the partial, never a short file.
-    file.sync_all()?;
+    flusher.finish()?;
     drop(file);
     user.home
         .rename(&partial, &user.home, target.relative())
