@@ -4,35 +4,12 @@
 use std::io::{Read, Write};
 use std::net::UdpSocket;
 
-use testkit::{Bin, Program, QUIET, connect, peer, python, run};
+use testkit::{Bin, Program, QUIET, connect, peer, python, run, seq, shell_reply};
 
 static SERVER: Bin = testkit::bin!("server");
 static CLIENT: Bin = testkit::bin!("client");
 static UDP_SERVER: Bin = testkit::bin!("udp-server");
 static UDP_CLIENT: Bin = testkit::bin!("udp-client");
-
-/// What `seq 1 N` prints.
-fn seq(n: u32) -> String {
-    (1..=n).map(|i| format!("{i}\n")).collect()
-}
-
-/// Reads one reply as the client prints it: a `[N bytes]` line, then the text (plus a newline
-/// the client adds when the bytes do not end with one). Returns the N bytes as text.
-fn reply(client: &mut Program) -> String {
-    let header = client.line();
-    let size: usize = header
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(" bytes]"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("not a reply header: {header:?}"));
-    let mut text = String::new();
-    while text.len() < size {
-        text.push_str(&client.line());
-        text.push('\n');
-    }
-    text.truncate(size);
-    text
-}
 
 #[test]
 fn a_long_reply_runs_into_the_next_one_over_tcp() {
@@ -41,7 +18,7 @@ fn a_long_reply_runs_into_the_next_one_over_tcp() {
     let expected = seq(3000);
 
     client.write("seq 1 3000\n");
-    let first = reply(&mut client);
+    let first = shell_reply(&mut client);
     assert_eq!(
         first,
         expected[..1024],
@@ -50,7 +27,7 @@ fn a_long_reply_runs_into_the_next_one_over_tcp() {
 
     // The reply to `echo hello` is not "hello": it is the next piece of seq's output.
     client.write("echo hello\n");
-    let second = reply(&mut client);
+    let second = shell_reply(&mut client);
     assert!(!second.contains("hello"));
     assert_eq!(second, expected[1024..2048]);
 }
@@ -86,9 +63,9 @@ fn this_client_sticks_against_the_articles_python_server_too() {
     let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
     let expected = seq(3000);
     client.write("seq 1 3000\n");
-    assert_eq!(reply(&mut client), expected[..1024]);
+    assert_eq!(shell_reply(&mut client), expected[..1024]);
     client.write("echo hello\n");
-    assert_eq!(reply(&mut client), expected[1024..2048]);
+    assert_eq!(shell_reply(&mut client), expected[1024..2048]);
 }
 
 #[test]
@@ -99,20 +76,20 @@ fn udp_replies_fall_behind_one_datagram_per_command() {
     // Each command gets two datagrams back (stderr, stdout); the client reads one.
     client.write("echo hello\n");
     assert_eq!(
-        reply(&mut client),
+        shell_reply(&mut client),
         "",
         "echo hello's stderr: an empty datagram"
     );
     client.write("echo world\n");
     assert_eq!(
-        reply(&mut client),
+        shell_reply(&mut client),
         "hello\n",
         "echo hello's stdout, one command late"
     );
     client.write("echo again\n");
-    assert_eq!(reply(&mut client), "", "echo world's stderr");
+    assert_eq!(shell_reply(&mut client), "", "echo world's stderr");
     client.write("echo more\n");
-    assert_eq!(reply(&mut client), "world\n");
+    assert_eq!(shell_reply(&mut client), "world\n");
 }
 
 #[test]
@@ -141,7 +118,7 @@ fn udp_cannot_send_a_datagram_over_64_kib_and_the_server_carries_on() {
 
     client.write("seq 1 20000\n");
     assert_eq!(
-        reply(&mut client),
+        shell_reply(&mut client),
         "",
         "the empty stderr datagram still goes"
     );
@@ -149,9 +126,9 @@ fn udp_cannot_send_a_datagram_over_64_kib_and_the_server_carries_on() {
 
     // No stdout datagram was sent, so this time nothing is left over: the server still answers.
     client.write("echo still here\n");
-    assert_eq!(reply(&mut client), "");
+    assert_eq!(shell_reply(&mut client), "");
     client.write("echo\n");
-    assert_eq!(reply(&mut client), "still here\n");
+    assert_eq!(shell_reply(&mut client), "still here\n");
 }
 
 #[test]

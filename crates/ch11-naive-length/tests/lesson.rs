@@ -5,33 +5,10 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::thread;
 
-use testkit::{Bin, Program, connect, peer, python, run};
+use testkit::{Bin, Program, connect, peer, python, run, seq, shell_reply};
 
 static SERVER: Bin = testkit::bin!("server");
 static CLIENT: Bin = testkit::bin!("client");
-
-/// What `seq 1 N` prints.
-fn seq(n: u32) -> String {
-    (1..=n).map(|i| format!("{i}\n")).collect()
-}
-
-/// Reads one reply as the client prints it: a `[N bytes]` line, then the text (plus a newline
-/// the client adds when the bytes do not end with one). Returns the N bytes as text.
-fn reply(client: &mut Program) -> String {
-    let header = client.line();
-    let size: usize = header
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(" bytes]"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("not a reply header: {header:?}"));
-    let mut text = String::new();
-    while text.len() < size {
-        text.push_str(&client.line());
-        text.push('\n');
-    }
-    text.truncate(size);
-    text
-}
 
 #[test]
 fn the_long_reply_arrives_whole_and_the_next_one_is_its_own() {
@@ -39,9 +16,9 @@ fn the_long_reply_arrives_whole_and_the_next_one_is_its_own() {
     let (_server, addr) = Program::server(&SERVER, &[]);
     let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
     client.write("seq 1 3000\n");
-    assert_eq!(reply(&mut client), seq(3000));
+    assert_eq!(shell_reply(&mut client), seq(3000));
     client.write("echo hello\n");
-    assert_eq!(reply(&mut client), "hello\n");
+    assert_eq!(shell_reply(&mut client), "hello\n");
 }
 
 #[test]
@@ -63,7 +40,7 @@ fn errors_are_the_reply_when_there_are_any() {
     let (_server, addr) = Program::server(&SERVER, &[]);
     let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
     client.write("echo out; echo err >&2\n");
-    assert_eq!(reply(&mut client), "err\n");
+    assert_eq!(shell_reply(&mut client), "err\n");
 }
 
 #[test]
@@ -111,9 +88,9 @@ fn this_client_works_with_the_articles_server() {
     let addr = server.address();
     let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
     client.write("seq 1 3000\n");
-    assert_eq!(reply(&mut client), seq(3000));
+    assert_eq!(shell_reply(&mut client), seq(3000));
     client.write("echo hello\n");
-    assert_eq!(reply(&mut client), "hello\n");
+    assert_eq!(shell_reply(&mut client), "hello\n");
 }
 
 /// A fake server that reads one command and answers with `answer`, then hangs up.

@@ -1,37 +1,14 @@
 //! The frame decoder against anything: arbitrary bytes, cut into arbitrary pieces, never make
 //! it panic or allocate beyond its limits, and real frames decode exactly however they are cut.
 
-use std::io::{self, Read};
+use std::io;
 
 use ch12_struct_header::{MAX_HEADER, Reply, pack_header, recv_data, recv_header};
 use proptest::prelude::*;
-
-/// A reader that hands out its bytes in the given piece sizes, as a TCP socket may.
-struct Pieces {
-    bytes: Vec<u8>,
-    at: usize,
-    sizes: Vec<usize>,
-    next: usize,
-}
-
-impl Read for Pieces {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let size = self.sizes[self.next % self.sizes.len()];
-        self.next += 1;
-        let n = size.min(buf.len()).min(self.bytes.len() - self.at);
-        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
+use testkit::Pieces;
 
 fn pieces(bytes: Vec<u8>, sizes: Vec<usize>) -> Pieces {
-    Pieces {
-        bytes,
-        at: 0,
-        sizes,
-        next: 0,
-    }
+    Pieces::new(bytes, sizes)
 }
 
 /// Decodes frames until the input ends or an error; returns the data of each good frame.

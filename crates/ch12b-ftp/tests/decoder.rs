@@ -14,33 +14,10 @@ use common::names;
 use indicatif::ProgressBar;
 use proptest::prelude::*;
 use tempfile::TempDir;
-
-/// A reader that hands out its bytes in the given piece sizes, as a TCP socket may.
-struct Pieces {
-    bytes: Vec<u8>,
-    at: usize,
-    sizes: Vec<usize>,
-    next: usize,
-}
-
-impl Read for Pieces {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let size = self.sizes[self.next % self.sizes.len()];
-        self.next += 1;
-        let n = size.min(buf.len()).min(self.bytes.len() - self.at);
-        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
+use testkit::Pieces;
 
 fn pieces(bytes: Vec<u8>, sizes: Vec<usize>) -> Pieces {
-    Pieces {
-        bytes,
-        at: 0,
-        sizes,
-        next: 0,
-    }
+    Pieces::new(bytes, sizes)
 }
 
 /// Names made of the characters that matter: separators, dots, drive colons, NUL, letters.
@@ -121,7 +98,7 @@ proptest! {
         let stored = recv_file(&mut conn, dir.path(), &name, data.len() as u64, &ProgressBar::hidden());
         let inner = stored.unwrap();
         prop_assert_eq!(inner.unwrap_err().kind(), io::ErrorKind::InvalidInput);
-        prop_assert_eq!(conn.at, data.len());
+        prop_assert_eq!(conn.taken(), data.len());
         prop_assert_eq!(names(dir.path()), Vec::<String>::new());
     }
 

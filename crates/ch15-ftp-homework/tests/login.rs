@@ -79,27 +79,12 @@ fn several_users_at_once_each_in_their_own_home() {
 
 #[test]
 fn three_wrong_passwords_close_the_connection() {
-    use ch15_ftp_homework::proto::{self, Reply, Request, Status};
+    use ch15_ftp_homework::proto::{self, Reply, Status};
     let site = Site::new(&[("alice", "1M")]);
     let (_server, addr) = site.start(&[]);
     let mut conn = testkit::connect(addr);
     for _ in 0..3 {
-        proto::send(
-            &mut conn,
-            &Request::Login {
-                user: "alice".into(),
-            },
-        )
-        .unwrap();
-        let _: Reply = proto::recv(&mut conn).unwrap().unwrap();
-        proto::send(
-            &mut conn,
-            &Request::Auth {
-                proof: "00".repeat(32),
-            },
-        )
-        .unwrap();
-        let reply: Reply = proto::recv(&mut conn).unwrap().unwrap();
+        let reply = common::try_proof(&mut conn, "alice", &"00".repeat(32));
         assert_eq!(reply.status, Status::Error);
     }
     let after: Option<Reply> = proto::recv(&mut conn).unwrap_or(None);

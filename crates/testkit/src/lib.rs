@@ -385,3 +385,68 @@ pub fn peer(manifest_dir: &str, name: &str) -> PathBuf {
         .join("tests/peers")
         .join(format!("{name}.py"))
 }
+
+/// A reader that hands out its bytes in the given piece sizes, in turn, as a TCP socket may:
+/// for testing that a decoder does not care where the stream was cut.
+pub struct Pieces {
+    bytes: Vec<u8>,
+    at: usize,
+    sizes: Vec<usize>,
+    next: usize,
+}
+
+impl Pieces {
+    /// `bytes`, handed out `sizes[0]` bytes at a time, then `sizes[1]`, ... and round again.
+    pub fn new(bytes: Vec<u8>, sizes: Vec<usize>) -> Pieces {
+        assert!(
+            sizes.iter().all(|&size| size > 0),
+            "a piece of 0 bytes would mean the end"
+        );
+        Pieces {
+            bytes,
+            at: 0,
+            sizes,
+            next: 0,
+        }
+    }
+
+    /// How many bytes have been handed out so far.
+    pub fn taken(&self) -> usize {
+        self.at
+    }
+}
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let size = self.sizes[self.next % self.sizes.len()];
+        self.next += 1;
+        let n = size.min(buf.len()).min(self.bytes.len() - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// What `seq 1 N` prints: the remote-shell chapters' long output.
+pub fn seq(n: u32) -> String {
+    (1..=n).map(|i| format!("{i}\n")).collect()
+}
+
+/// Reads one reply as the remote-shell clients print it (`support::show_reply`): a
+/// `[N bytes]` line, then the text, plus a newline the client adds when the bytes do not end
+/// with one. Returns the N bytes as text.
+pub fn shell_reply(client: &mut Program) -> String {
+    let header = client.line();
+    let size: usize = header
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(" bytes]"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a reply header: {header:?}"));
+    let mut text = String::new();
+    while text.len() < size {
+        text.push_str(&client.line());
+        text.push('\n');
+    }
+    text.truncate(size);
+    text
+}

@@ -191,3 +191,22 @@ pub fn login(conn: &mut std::net::TcpStream, user: &str) {
     let reply: Reply = proto::recv(conn).unwrap().unwrap();
     assert_eq!(reply.status, Status::Ok);
 }
+
+/// Both steps of a login with a made-up proof (hex): returns the server's answer to it.
+pub fn try_proof(
+    conn: &mut std::net::TcpStream,
+    user: &str,
+    proof: &str,
+) -> ch15_ftp_homework::proto::Reply {
+    use ch15_ftp_homework::proto::{self, Reply, Request};
+    proto::send(conn, &Request::Login { user: user.into() }).unwrap();
+    let _challenge: Reply = proto::recv(conn).unwrap().unwrap();
+    proto::send(
+        conn,
+        &Request::Auth {
+            proof: proof.into(),
+        },
+    )
+    .unwrap();
+    proto::recv(conn).unwrap().unwrap()
+}
