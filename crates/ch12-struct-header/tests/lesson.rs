@@ -148,3 +148,26 @@ fn a_data_size_too_large_to_accept_is_refused_before_any_data() {
         "Error: 99999999999 bytes of data is more than the 1073741824 we accept"
     );
 }
+
+#[test]
+fn odd_commands_get_framed_replies_and_the_server_carries_on() {
+    let (mut server, addr) = Program::server(&SERVER, &[]);
+    // Bytes that are not UTF-8, and a reset in the middle of a reply: neither stops the server.
+    let mut conn = connect(addr);
+    conn.write_all(b"\xff\xfe; echo still").unwrap();
+    let mut length = [0u8; 4];
+    conn.read_exact(&mut length).unwrap();
+    let mut header = vec![0u8; i32::from_le_bytes(length) as usize];
+    conn.read_exact(&mut header).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    let size = header["data_size"].as_u64().unwrap() as usize;
+    let mut data = vec![0u8; size];
+    conn.read_exact(&mut data).unwrap();
+    assert!(String::from_utf8_lossy(&data).ends_with("still\n"));
+    conn.write_all(b"seq 1 100000").unwrap();
+    testkit::reset(conn);
+    server.line_containing("ended");
+
+    let client = run(&CLIENT, &["--addr", &addr.to_string()], "echo next\n");
+    assert_eq!(client.stdout, ["[5 bytes]", "next"]);
+}
