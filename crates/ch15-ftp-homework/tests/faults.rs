@@ -25,13 +25,7 @@ fn a_put_survives_the_server_being_killed_mid_transfer() {
     assert!(!site.home("alice").join("big.bin").exists());
 
     let (_again, addr) = site.start_on(&addr.to_string(), &[]);
-    let done = site.client(addr, "alice", "put big.bin\n");
-    assert!(done.success, "{:?}", done);
-    assert!(
-        done.stdout[1].contains(", resumed at "),
-        "{}",
-        done.stdout[1]
-    );
+    assert!(common::resume(&site, addr, "put", &original) > 0);
     assert_eq!(
         md5_of(&site.home("alice").join("big.bin")),
         md5_of(&original)
@@ -65,13 +59,7 @@ fn a_get_survives_the_server_being_killed_mid_transfer() {
     assert!(!local.exists());
 
     let (_again, addr) = site.start_on(&addr.to_string(), &[]);
-    let done = site.client(addr, "alice", "get big.bin\n");
-    assert!(done.success, "{:?}", done);
-    assert!(
-        done.stdout[1].contains(", resumed at "),
-        "{}",
-        done.stdout[1]
-    );
+    assert!(common::resume(&site, addr, "get", &site.home("alice").join("big.bin")) > 0);
     assert_eq!(std::fs::read(&local).unwrap(), bytes);
 }
 

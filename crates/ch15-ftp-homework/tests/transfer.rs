@@ -188,22 +188,15 @@ fn an_interrupted_upload_resumes_where_it_stopped() {
     // What arrived waits as a partial file; nothing looks like a finished big.bin.
     assert!(!site.home("alice").join("big.bin").exists());
 
-    let done = site.client(addr, "alice", "put big.bin\n");
-    assert!(done.success, "{:?}", done);
-    let md5 = md5_of(&original);
-    let line = &done.stdout[1];
-    assert!(
-        line.starts_with(&format!(
-            "put big.bin -> big.bin: 20000000 bytes, md5 {md5} verified, resumed at "
-        )),
-        "{line}"
-    );
-    let resumed_at: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    let resumed_at = common::resume(&site, addr, "put", &original);
     assert!(
         resumed_at > 7_000_000 && resumed_at < 8_000_000,
         "{resumed_at}"
     );
-    assert_eq!(md5_of(&site.home("alice").join("big.bin")), md5);
+    assert_eq!(
+        md5_of(&site.home("alice").join("big.bin")),
+        md5_of(&original)
+    );
     assert_eq!(
         std::fs::read_dir(site.home("alice").join(".partial"))
             .unwrap()
@@ -233,16 +226,7 @@ fn an_interrupted_download_resumes_where_it_stopped() {
     );
     assert!(site.local("alice").join("big.bin.part").exists());
 
-    let done = site.client(addr, "alice", "get big.bin\n");
-    assert!(done.success, "{:?}", done);
-    let md5 = md5_of(&original);
-    let line = &done.stdout[1];
-    assert!(
-        line.starts_with(&format!(
-            "get big.bin -> big.bin: 20000000 bytes, md5 {md5} verified, resumed at "
-        )),
-        "{line}"
-    );
+    common::resume(&site, addr, "get", &original);
     assert_eq!(std::fs::read(&local).unwrap(), bytes);
     assert!(!site.local("alice").join("big.bin.part").exists());
 }

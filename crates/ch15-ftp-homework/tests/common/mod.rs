@@ -210,3 +210,18 @@ pub fn try_proof(
     .unwrap();
     proto::recv(conn).unwrap().unwrap()
 }
+
+/// Runs `COMMAND big.bin` (put or get) for alice, checks it finished the 20 MB file `original`
+/// with its md5 verified and resumed an interrupted transfer, and returns where it resumed.
+pub fn resume(site: &Site, addr: SocketAddr, command: &str, original: &Path) -> u64 {
+    let done = site.client(addr, "alice", &format!("{command} big.bin\n"));
+    assert!(done.success, "{:?}", done);
+    let md5 = md5_of(original);
+    let line = &done.stdout[1];
+    let expected =
+        format!("{command} big.bin -> big.bin: 20000000 bytes, md5 {md5} verified, resumed at ");
+    let at = line
+        .strip_prefix(&expected)
+        .unwrap_or_else(|| panic!("{line}"));
+    at.parse().unwrap()
+}
