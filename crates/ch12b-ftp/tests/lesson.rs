@@ -10,13 +10,13 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ch12_struct_header::{pack_header, recv_header};
 use ch12b_ftp::{Reply, Request};
 use common::names;
 use tempfile::TempDir;
-use testkit::{Bin, PATIENCE, Program, QUIET, connect, peer, python, reset, run};
+use testkit::{Bin, Program, QUIET, connect, peer, python, reset, run};
 
 static SERVER: Bin = testkit::bin!("server");
 static CLIENT: Bin = testkit::bin!("client");
@@ -137,15 +137,6 @@ fn error_reply(conn: &mut TcpStream) -> String {
 /// Whether the server closed the connection: the next read gives 0 bytes (or a reset).
 fn closed(conn: &mut TcpStream) -> bool {
     matches!(conn.read(&mut [0u8; 1]), Ok(0) | Err(_))
-}
-
-/// Waits (at most PATIENCE) until `condition` holds, checking every few milliseconds.
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// A get on a hand-made connection: proves the connection is still in step.
@@ -366,7 +357,7 @@ fn a_short_upload_never_leaves_a_file_that_looks_complete() {
         conn.write_all(&bytes(100_000)).unwrap();
         // While the bytes trickle in they sit in a partial file, named for what it is.
         let uploads = ftp.uploads();
-        wait_until("the partial file holds 100000 bytes", || {
+        testkit::wait_until("the partial file holds 100000 bytes", || {
             names(&uploads).iter().any(|name| {
                 name.starts_with(".big.bin.")
                     && name.ends_with(".part")

@@ -10,12 +10,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant};
 
 use ch12_struct_header::{pack_header, recv_header};
 use ch12b_ftp::{Reply, Request};
 use tempfile::TempDir;
-use testkit::{Bin, PATIENCE, Program, connect, peer, python, run};
+use testkit::{Bin, Program, connect, peer, python, run};
 
 static SERVER: Bin = testkit::bin!("server");
 static CLIENT: Bin = testkit::bin!("client");
@@ -266,18 +265,11 @@ fn this_client_puts_to_the_articles_threaded_server_which_stumbles_when_it_hangs
     assert!(fs::read(uploads.join("c.bin")).unwrap() == fs::read(&file).unwrap());
     // The article's handle() has no `if not data: break`: the client's hang-up is b'', and
     // struct.unpack('i', b'') raises. socketserver prints the traceback and goes on.
-    let deadline = Instant::now() + PATIENCE;
-    while !server
-        .stderr()
-        .contains("struct.error: unpack requires a buffer of 4 bytes")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no traceback: {}",
-            server.stderr()
-        );
-        thread::sleep(Duration::from_millis(5));
-    }
+    testkit::wait_until("a struct.error traceback", || {
+        server
+            .stderr()
+            .contains("struct.error: unpack requires a buffer of 4 bytes")
+    });
     assert!(
         server
             .stderr()

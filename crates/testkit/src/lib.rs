@@ -354,6 +354,16 @@ pub struct Finished {
     pub stderr: String,
 }
 
+/// Waits until `condition` holds, checking every few milliseconds, for things a test cannot
+/// be told about (a file reaching a size, a line on stderr). Fails after [`PATIENCE`].
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !condition() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// A plain TCP connection for tests that speak the protocol by hand; reads and writes time out
 /// after [`PATIENCE`].
 pub fn connect(addr: SocketAddr) -> TcpStream {
