@@ -8,8 +8,13 @@
 //!   already in use (os error 98)`.
 //! - [`parse_addr`] turns `HOST:PORT` into an address for clap, with a clear error.
 //! - [`shell`] runs the remote shell's commands (chapters 九 to 十二) with limits.
+//! - [`pace`] parses the flags that take seconds, sizes and rates, and paces a transfer to a
+//!   rate (`--limit-rate 5M`).
 
+pub mod pace;
 pub mod shell;
+
+pub use pace::{Throttle, parse_rate, parse_secs, parse_size};
 
 use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Write};
