@@ -15,8 +15,11 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use ch15_ftp_homework::auth::{self, Kdf};
+use ch15_ftp_homework::proto::{self, Reply};
 use common::{CLIENT, Site, password};
 use indicatif::HumanBytes;
+use serde_json::Value;
 
 #[test]
 fn a_client_left_idle_logs_in_again_by_itself_without_the_password() {
@@ -49,6 +52,62 @@ fn a_client_left_idle_logs_in_again_by_itself_without_the_password() {
             .unwrap()
             .contains("password"),
         "asked for the password again: {rest}"
+    );
+}
+
+#[test]
+fn a_request_the_server_hung_up_on_is_sent_again_after_a_new_login() {
+    // A server that logs anyone in, then hangs up on the first request without answering it,
+    // as one whose idle timeout runs out just as the request leaves; the next call is served.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tell, proofs) = mpsc::channel();
+    thread::spawn(move || {
+        for (call, conn) in listener.incoming().enumerate() {
+            let mut conn = conn.unwrap();
+            let _login: Option<Value> = proto::recv(&mut conn).unwrap();
+            let challenge = Reply {
+                salt: Some("00".repeat(16)),
+                kdf: Some(Kdf { m: 8, t: 1, p: 1 }),
+                challenge: Some("11".repeat(32)),
+                ..Reply::ok()
+            };
+            proto::send(&mut conn, &challenge).unwrap();
+            let auth: Value = proto::recv(&mut conn).unwrap().unwrap();
+            tell.send(auth["proof"].as_str().unwrap().to_owned())
+                .unwrap();
+            let here = Reply {
+                cwd: Some("/".into()),
+                ..Reply::ok()
+            };
+            proto::send(&mut conn, &here).unwrap();
+            let _pwd: Option<Value> = proto::recv(&mut conn).unwrap();
+            if call > 0 {
+                proto::send(&mut conn, &here).unwrap();
+                let _quit: Option<Value> = proto::recv(&mut conn).unwrap();
+                proto::send(&mut conn, &Reply::ok()).unwrap();
+            }
+        }
+    });
+    let site = Site::new(&[]);
+    std::fs::create_dir_all(site.local("alice")).unwrap();
+    let done = site.client(addr, "alice", "pwd\n");
+    assert!(done.success, "{done:?}");
+    assert_eq!(
+        done.stdout,
+        [
+            "logged in as alice, in /",
+            "the server hung up; logged in again as alice, in /",
+            "/"
+        ]
+    );
+    // Both logins proved the same key: the one derived from the password the first time.
+    let salted = auth::salted_password(&password("alice"), &[0; 16], Kdf { m: 8, t: 1, p: 1 });
+    let key = auth::client_key(&salted.unwrap());
+    let expected = hex::encode(auth::proof(&key, "alice", &[0x11; 32]));
+    assert_eq!(
+        proofs.try_iter().collect::<Vec<_>>(),
+        [expected.clone(), expected]
     );
 }
 

@@ -12,6 +12,7 @@
 //! per line. A refused command prints `error: ...` and the next one runs; the exit status
 //! says whether any failed. Scripts give the password in SOCKET_LESSONS_PASSWORD.
 
+use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use ch15_ftp_homework::prompt::read_password;
 use ch15_ftp_homework::proto::Kind;
 use ch15_ftp_homework::remote::{Progress, Refused, Remote, Transfer, WrongPassword, is_refusal};
 use clap::{Parser, ValueEnum};
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 const HELP: &str = "\
 commands:
@@ -200,18 +201,14 @@ fn bar(when: When, name: &str) -> impl FnMut(Progress) {
         When::Never => ProgressDrawTarget::hidden(),
     };
     let bar = ProgressBar::with_draw_target(None, target).with_message(name.to_owned());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .expect("a valid template")
-        .progress_chars("=> "),
-    );
     move |progress| match progress {
         Progress::Start { size, at } => {
+            bar.set_style(style(at));
             bar.set_length(size);
             bar.set_position(at);
-            bar.reset_eta();
+            // Rate and time left count from here, not from the bytes an earlier run moved.
+            bar.tick();
+            bar.reset_elapsed();
         }
         Progress::Moved(n) => {
             bar.inc(n);
@@ -220,6 +217,26 @@ fn bar(when: When, name: &str) -> impl FnMut(Progress) {
             }
         }
     }
+}
+
+/// The bar's look. Its rate is that of the bytes this run moves: a resumed transfer starts at
+/// `at` (indicatif's own `{bytes_per_sec}` would count the resumed bytes too, once finished).
+fn style(at: u64) -> ProgressStyle {
+    ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {rate} eta {eta}")
+        .expect("a valid template")
+        .with_key(
+            "rate",
+            move |state: &ProgressState, out: &mut dyn fmt::Write| {
+                let rate = if state.is_finished() {
+                    let secs = state.elapsed().as_secs_f64().max(0.001);
+                    state.pos().saturating_sub(at) as f64 / secs
+                } else {
+                    state.per_sec()
+                };
+                let _ = write!(out, "{}/s", HumanBytes(rate as u64));
+            },
+        )
+        .progress_chars("=> ")
 }
 
 /// Draws progress bars as plain lines on stderr, for `--progress always` when stderr is not a
