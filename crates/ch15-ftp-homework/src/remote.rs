@@ -26,38 +26,30 @@ use crate::transfer::{self, Flusher, copy_hashing, hash_prefix};
 #[derive(Debug)]
 pub struct Refused(pub String);
 
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
-
 /// The server did not accept the login's proof: a wrong password, or a user who does not
 /// exist (the server does not say which).
 #[derive(Debug)]
 pub struct WrongPassword(pub String);
 
-impl std::fmt::Display for WrongPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Errors that are just their message.
+macro_rules! message_errors {
+    ($($name:ident),*) => {$(
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    )*};
 }
 
-impl std::error::Error for WrongPassword {}
+message_errors!(Refused, WrongPassword);
 
-/// The server hung up between two frames.
-#[derive(Debug)]
-struct HungUp;
-
-impl std::fmt::Display for HungUp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the server hung up")
-    }
+/// The server hung up between two frames (it had nothing more to say).
+fn hung_up() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, "the server hung up")
 }
-
-impl std::error::Error for HungUp {}
 
 /// A connection to the server, and what it takes to call again.
 pub struct Remote {
@@ -118,15 +110,14 @@ fn still_open(phone: &TcpStream) -> bool {
 /// Whether a request failed because the server had hung up before it answered: it closed
 /// the line (its idle timeout ran out just as the request left), so it never read it.
 fn unanswered(error: &anyhow::Error) -> bool {
-    error.downcast_ref::<HungUp>().is_some()
-        || error.downcast_ref::<io::Error>().is_some_and(|e| {
-            matches!(
-                e.kind(),
-                io::ErrorKind::BrokenPipe
-                    | io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::ConnectionAborted
-            )
-        })
+    error.downcast_ref::<io::Error>().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+        )
+    })
 }
 
 impl Remote {
@@ -183,7 +174,7 @@ impl Remote {
     }
 
     fn reply(&mut self) -> anyhow::Result<Reply> {
-        let reply: Reply = proto::recv(self.phone()?)?.ok_or(HungUp)?;
+        let reply: Reply = proto::recv(self.phone()?)?.ok_or_else(hung_up)?;
         if reply.status == Status::Error {
             let message = reply
                 .error
@@ -457,7 +448,7 @@ impl Remote {
         })
         .map_err(io::Error::from)?;
         let trailer: Trailer = proto::recv(self.phone()?)?
-            .ok_or(HungUp)
+            .ok_or_else(hung_up)
             .context("no md5 after the bytes")?;
         let md5 = transfer::hex(&md5);
         if trailer.md5 != md5 {
