@@ -65,7 +65,7 @@ pub fn main(bins: &Path, options: &Options) -> anyhow::Result<()> {
             .args(["--addr", &addr, "--user", "bench"])
             .args(command.split(' '))
             .current_dir(&local)
-            .env("FTP_PASSWORD", "bench-password")
+            .env("SOCKET_LESSONS_PASSWORD", "bench-password")
             .stdout(Stdio::null())
             .status()?;
         ensure!(status.success(), "{command} failed");

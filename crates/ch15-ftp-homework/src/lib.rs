@@ -18,6 +18,7 @@
 //! The wire protocol is in [`proto`]: every request and every reply is a ch12 frame.
 
 pub mod auth;
+pub mod prompt;
 pub mod proto;
 pub mod quota;
 pub mod remote;

@@ -79,7 +79,7 @@ fn a_full_disk_mid_upload_is_a_clear_error_and_nothing_is_corrupted() {
     let (mut server, addr) = Program::spawn_server(command);
 
     let small = md5_of(&site.local("alice").join("small.bin"));
-    let done = site.client(addr, "alice", "put big.bin\nput small.bin\nquota\n");
+    let done = site.client(addr, "alice", "put big.bin\nput small.bin\nquota --bytes\n");
     assert!(!done.success);
     assert_eq!(
         done.stdout[1],

@@ -11,7 +11,11 @@ fn an_upload_over_the_quota_is_refused_before_any_byte() {
     site.file("alice", "small", 60 * 1024);
     site.file("alice", "big", 60 * 1024);
 
-    let done = site.client(addr, "alice", "put small\nquota\nput big\nquota\n");
+    let done = site.client(
+        addr,
+        "alice",
+        "put small\nquota --bytes\nput big\nquota --bytes\n",
+    );
     assert!(!done.success);
     assert!(done.stdout[1].starts_with("put small -> small: 61440 bytes"));
     assert_eq!(done.stdout[2], "using 61440 of 102400 bytes");
@@ -35,7 +39,7 @@ fn removing_and_replacing_files_gives_room_back() {
     let done = site.client(
         addr,
         "alice",
-        "put a\nrm a\nput b\nput b\nput b again\nquota\n",
+        "put a\nrm a\nput b\nput b\nput b again\nquota --bytes\n",
     );
     assert!(done.success, "{:?}", done);
     // Replacing b by itself needs no more room than b; a second copy fits too, barely.
@@ -61,7 +65,7 @@ fn the_quota_counts_what_is_in_the_home_when_the_server_starts() {
     std::fs::write(site.home("alice").join("old"), vec![0u8; 90 * 1024]).unwrap();
     let (_server, addr) = site.start(&[]);
     site.file("alice", "new", 20 * 1024);
-    let done = site.client(addr, "alice", "quota\nput new\n");
+    let done = site.client(addr, "alice", "quota --bytes\nput new\n");
     assert_eq!(done.stdout[1], "using 92160 of 102400 bytes");
     assert!(done.stdout[2].starts_with("error: quota exceeded"));
 }

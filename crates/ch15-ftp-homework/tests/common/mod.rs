@@ -85,7 +85,7 @@ impl Site {
         command
             .args(["--addr", &addr.to_string(), "--user", user])
             .current_dir(self.local(user))
-            .env("FTP_PASSWORD", password);
+            .env("SOCKET_LESSONS_PASSWORD", password);
         command
     }
 
