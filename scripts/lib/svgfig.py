@@ -33,7 +33,7 @@ COLOURS = {
 STYLE = """\
 .slf text{fill:%(fg)s;font-family:"Open Sans","Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;font-size:14px}
 .slf .m{font-family:"Source Code Pro",Consolas,"Ubuntu Mono",Menlo,"DejaVu Sans Mono",monospace,monospace;font-size:13px}
-.slf .s,.slf .s .m{font-size:12px}
+.slf .s,.slf .s .m,.slf .m.s{font-size:12px}
 .slf .b{font-weight:bold}
 .slf .i{font-style:italic;opacity:.8}
 .slf .ln{stroke:%(fg)s;stroke-width:1.5;fill:none}
@@ -109,7 +109,8 @@ class Svg:
         w = text_width(text, size, mono)
         left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
         self._grow(left + w, y + size / 2 + 2)
-        classes = " ".join(c for c in (cls, "m" if mono else "") if c)
+        small = "s" if size == 12 and "s" not in cls.split() else ""
+        classes = " ".join(c for c in (cls, "m" if mono else "", small) if c)
         attr = ' class="%s"' % classes if classes else ""
         anchor_attr = "" if anchor == "start" else ' text-anchor="%s"' % anchor
         self.parts.append('<text%s x="%s" y="%s"%s dominant-baseline="central">%s</text>'
@@ -124,6 +125,8 @@ class Svg:
         w = rich_width(label, size)
         left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
         self._grow(left + w, y + (size or FONT) / 2 + 2)
+        if size == 12 and "s" not in cls.split():
+            cls = (cls + " s").strip()
         attr = ' class="%s"' % cls if cls else ""
         anchor_attr = "" if anchor == "start" else ' text-anchor="%s"' % anchor
         spans = "".join('<tspan%s>%s</tspan>' % (' class="m"' if mono else "",
