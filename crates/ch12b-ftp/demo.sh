@@ -48,7 +48,7 @@ note "One client at a time. A first client connects and says nothing (bash can d
     "A second one puts hello.txt, and waits: the server is busy with the first."
 printf '\n$ exec 3<>/dev/tcp/%s/%s\n' "${ADDR%:*}" "${ADDR##*:}"
 exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR##*:}"
-wait_for server "connection from"
+wait_for server "call from"
 talk_for 2 client --addr "$ADDR" <<'IN'
 put hello.txt
 IN
