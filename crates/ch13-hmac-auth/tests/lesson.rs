@@ -402,3 +402,35 @@ fn mistakes_get_one_clear_line() {
     hang_up.join().unwrap();
     assert_fails_with(&no_challenge, "Error: the server sent no challenge: ");
 }
+
+#[test]
+fn calls_that_break_end_only_themselves() {
+    let (mut server, addr) = server(&[]);
+    // A legal caller holds the server, so the next calls wait in the listen queue...
+    let mut first = connect(addr);
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    first.read_exact(&mut challenge).unwrap();
+    first
+        .write_all(&answer(KEY.as_bytes(), &challenge))
+        .unwrap();
+    new_call(&mut server);
+    assert!(server.line().ends_with(": right, serving"));
+    // ...where they break: one resets before it is picked up, one resets mid-answer.
+    let queued = connect(addr);
+    let mut mid_answer = connect(addr);
+    mid_answer.write_all(b"half an answer").unwrap();
+    testkit::reset(queued);
+    testkit::reset(mid_answer);
+    // The first one resets too, in the comm loop, after a message.
+    first.write_all(b"bye").unwrap();
+    let mut reply = [0u8; 3];
+    first.read_exact(&mut reply).unwrap();
+    testkit::reset(first);
+    for _ in 0..3 {
+        server.line_containing(" ended");
+    }
+    // The server still serves.
+    let right = client(addr, &["--key", KEY], "hello\n");
+    assert!(right.success, "{}", right.stderr);
+    assert_eq!(right.stdout[2..], ["send b'hello'", "recv b'HELLO'"]);
+}
