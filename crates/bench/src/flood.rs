@@ -96,7 +96,7 @@ fn ch13(bins: &Path, options: &Options, patience: Duration) -> anyhow::Result<()
             flood.stop();
         }
         let what = match (callers, kind) {
-            (0, _) => "",
+            (0, _) => "-",
             (_, Caller::Silent) => "nothing",
             (_, Caller::WrongAnswer) => "a wrong answer, at once",
         };
@@ -154,7 +154,11 @@ fn ch14(bins: &Path, options: &Options, patience: Duration) -> anyhow::Result<()
         server.status("Threads").unwrap_or_else(|| "?".into()),
         server
             .status("VmRSS")
-            .map_or("?".into(), |rss| format!("{rss} of memory")),
+            .and_then(|rss| rss.strip_suffix(" kB")?.parse::<f64>().ok())
+            .map_or("?".into(), |kib| format!(
+                "{:.0} MiB of memory",
+                kib / 1024.0
+            )),
     );
     let during = ch14_client(server.addr, patience)?;
     let failed = server.count("accept failed");
@@ -327,14 +331,13 @@ fn shown(wait: Option<Duration>, patience: Duration) -> String {
 fn spread(waits: &mut [Option<Duration>], patience: Duration) -> String {
     // A wait that never ended is longer than any that did.
     waits.sort_by_key(|wait| wait.unwrap_or(Duration::MAX));
-    match waits {
-        [one] => shown(*one, patience),
-        _ => {
-            let least = shown(waits[0], patience);
-            let median = shown(waits[waits.len() / 2], patience);
-            let most = shown(waits[waits.len() - 1], patience);
-            format!("{least}, {median}, {most}")
-        }
+    let least = shown(waits[0], patience);
+    let median = shown(waits[waits.len() / 2], patience);
+    let most = shown(waits[waits.len() - 1], patience);
+    match waits.len() {
+        1 => least,
+        runs if least == most => format!("{least} (each of {runs} runs)"),
+        _ => format!("{least} to {most} (median {median})"),
     }
 }
 
