@@ -1,5 +1,6 @@
 # The demo for ch12b-ftp (scripts/demo ch12b): put and get, a hand-made request that tries to
-# leave the folder, and a second client that has to wait for the first.
+# leave the folder, a planted symlink and FIFO, and a second client that has to wait for the
+# first.
 # It works in the demo's own temporary folder, so every path it prints is short and the same.
 
 # Shows a shell command, then runs it.
@@ -44,11 +45,22 @@ wait_for server "ended"
 show_log server
 shown ls -A . uploads
 
+note "Someone who can write to the folder plants a symlink to a file outside it, and a FIFO." \
+    "get sends plain files only: it refuses both at once, without following or waiting."
+shown ln -s ../a.txt uploads/link.txt
+shown mkfifo uploads/fifo
+talk client --addr "$ADDR" --dir downloads <<'IN'
+get link.txt
+get fifo
+IN
+wait_for server "ended"
+show_log server
+
 note "One client at a time. A first client connects and says nothing (bash can dial, too)." \
     "A second one puts hello.txt, and waits: the server is busy with the first."
 printf '\n$ exec 3<>/dev/tcp/%s/%s\n' "${ADDR%:*}" "${ADDR##*:}"
 exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR##*:}"
-wait_for server "connection from"
+wait_for server "call from"
 talk_for 2 client --addr "$ADDR" <<'IN'
 put hello.txt
 IN

@@ -10,7 +10,7 @@ note "A first client connects and says nothing, as in ch12b's demo. A second one
 start server --dir uploads
 printf '\n$ exec 3<>/dev/tcp/%s/%s\n' "${ADDR%:*}" "${ADDR##*:}"
 exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR##*:}"
-wait_for server "connection from"
+wait_for server "call from"
 talk client --addr "$ADDR" --dir downloads <<'IN'
 put a.txt
 get a.txt
@@ -23,7 +23,7 @@ note "A client sends 2 bytes of a header's length and hangs up. The error ends i
     "handle_error prints it, and the server goes on."
 printf "\n\$ printf '\\\\x28\\\\x00' >/dev/tcp/%s/%s\n" "${ADDR%:*}" "${ADDR##*:}"
 printf '\x28\x00' >"/dev/tcp/${ADDR%:*}/${ADDR##*:}"
-wait_for server "error while handling"
+wait_for server "ended: the frame was cut off"
 show_log server
 
 note "The first client hangs up at last."

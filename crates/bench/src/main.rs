@@ -4,12 +4,14 @@
 //! ```console
 //! scripts/bench framing      # ch11 against ch12: replies per second, with and without delay
 //! scripts/bench ftp          # ch12b against ch14 and the article's server: uploads, big and many
+//! scripts/bench flood        # ch13 and ch14 flooded: keyless callers, idle connections
 //! scripts/bench load         # 1,000 clients at once against ch14 and ch15
 //! scripts/bench speed        # ch15's verified put and get of 1 GiB against the machine's limits
 //! ```
 //!
 //! Every number printed is measured on the machine it runs on; the lessons quote such runs.
 
+mod flood;
 mod framing;
 mod ftp;
 mod load;
@@ -26,6 +28,7 @@ fn main() -> anyhow::Result<()> {
     match args.what {
         What::Framing(options) => framing::main(&args.bins, &options),
         What::Ftp(options) => ftp::main(&args.bins, &options),
+        What::Flood(options) => flood::main(&args.bins, &options),
         What::Load(options) => load::main(&args.bins, &options),
         What::Speed(options) => speed::main(&args.bins, &options),
     }
@@ -47,6 +50,8 @@ enum What {
     Framing(framing::Options),
     /// 十二's FTP (one client at a time) against 十四's (a thread each) and the article's
     Ftp(ftp::Options),
+    /// 十三 and 十四 flooded: keyless callers in a loop, idle connections by the thousand
+    Flood(flood::Options),
     /// 1,000 clients at once against ch14 and ch15: errors, times, peak memory
     Load(load::Options),
     /// ch15's verified transfers against the loopback's and md5's limits

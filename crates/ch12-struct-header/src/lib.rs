@@ -49,8 +49,10 @@ pub fn pack_header(header: &impl Serialize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Receives a header: exactly 4 bytes of length, then exactly that many bytes of JSON.
-/// `Ok(None)` means the peer hung up cleanly, before a new frame began.
+/// Receives a header: exactly 4 bytes of length, then exactly that many bytes of JSON, which
+/// must be an object of type `T`. `Ok(None)` means the peer hung up cleanly, before a new frame
+/// began; anything else that is not a `T` (`null`, a number, a list, a missing field) is an
+/// `InvalidData` error, never taken for a hang-up.
 pub fn recv_header<T: DeserializeOwned>(conn: &mut impl Read) -> io::Result<Option<T>> {
     // struct.unpack('i', recv exactly 4 bytes)
     let mut len_bytes = [0u8; 4];
@@ -71,10 +73,18 @@ pub fn recv_header<T: DeserializeOwned>(conn: &mut impl Read) -> io::Result<Opti
     let mut json = vec![0u8; size];
     conn.read_exact(&mut json)
         .map_err(|error| cut_off(error, format!("the {size}-byte header")))?;
-    serde_json::from_slice(&json).map_err(|error| {
+    let bad = |why: &dyn std::fmt::Display| {
         let shown = py_bytes(&json[..json.len().min(100)]);
-        invalid(format!("bad header {shown}: {error}"))
-    })
+        invalid(format!("bad header {shown}: {why}"))
+    };
+    // A header is a JSON object, checked before it is decoded: decoded into an `Option<T>`,
+    // `null` would read as no header at all (a hang-up), and serde reads a list such as `[3]`
+    // as a struct whose fields come in order.
+    let header: serde_json::Value = serde_json::from_slice(&json).map_err(|e| bad(&e))?;
+    if !header.is_object() {
+        return Err(bad(&"expected a JSON object"));
+    }
+    T::deserialize(header).map(Some).map_err(|e| bad(&e))
 }
 
 /// Receives exactly `size` bytes of data, however many recv calls that takes; refuses a size

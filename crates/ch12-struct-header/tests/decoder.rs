@@ -81,3 +81,24 @@ proptest! {
         prop_assert!(error.to_string().starts_with("bad header length"));
     }
 }
+
+#[test]
+fn a_header_that_is_not_an_object_is_an_error_not_a_hang_up() {
+    // `null` decoded as an Option would be None, which recv_header also returns for a peer that
+    // hung up between frames; `[3]` is what serde would take for Reply { data_size: 3 }.
+    for json in ["null", "[3]", "3", "\"x\"", "true", "[]"] {
+        let mut wire = (json.len() as i32).to_le_bytes().to_vec();
+        wire.extend_from_slice(json.as_bytes());
+        let error = recv_header::<Reply>(&mut pieces(wire, vec![1])).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{json}");
+        assert!(
+            error.to_string().ends_with(": expected a JSON object"),
+            "{json}: {error}"
+        );
+        // Even when the caller asks for an Option, as a caller that allows `null` might.
+        let mut wire = (json.len() as i32).to_le_bytes().to_vec();
+        wire.extend_from_slice(json.as_bytes());
+        let error = recv_header::<Option<Reply>>(&mut pieces(wire, vec![4])).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{json}");
+    }
+}

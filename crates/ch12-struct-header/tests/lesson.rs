@@ -125,6 +125,23 @@ fn hostile_frames_are_one_clear_error() {
             with_header(r#"{"data_size":99}"#, b"hi"),
             "the frame was cut off in the data after 2 of 99 bytes",
         ),
+        // JSON, but not an object: `null` must not pass for the server hanging up.
+        (
+            with_header("null", b""),
+            "bad header b'null': expected a JSON object",
+        ),
+        (
+            with_header("[3]", b"abc"),
+            "bad header b'[3]': expected a JSON object",
+        ),
+        (
+            with_header("3", b"abc"),
+            "bad header b'3': expected a JSON object",
+        ),
+        (
+            with_header(r#""data_size""#, b""),
+            "bad header b'\"data_size\"': expected a JSON object",
+        ),
         (
             with_header("\u{fffd}\u{0}", b""),
             "bad header b'\\xef\\xbf\\xbd\\x00': expected value",

@@ -59,7 +59,7 @@ proptest! {
         let size = data.len() as u64;
         // Bytes after the file belong to the next request: they must stay unread.
         let mut conn = pieces([data.clone(), extra.clone()].concat(), sizes);
-        let stored = recv_file(&mut conn, dir.path(), "f.bin", size, &ProgressBar::hidden());
+        let stored = recv_file(&mut conn, dir.path(), "f.bin", size, &ProgressBar::hidden(), None);
         prop_assert!(matches!(stored, Ok(Ok(()))), "{stored:?}");
         prop_assert!(fs::read(dir.path().join("f.bin")).unwrap() == data);
         prop_assert_eq!(names(dir.path()), ["f.bin"]);
@@ -77,7 +77,7 @@ proptest! {
         let dir = TempDir::new().unwrap();
         let sent = cut.index(size as usize); // fewer than announced
         let mut conn = pieces(vec![7; sent], sizes);
-        let error = recv_file(&mut conn, dir.path(), "f.bin", size, &ProgressBar::hidden())
+        let error = recv_file(&mut conn, dir.path(), "f.bin", size, &ProgressBar::hidden(), None)
             .unwrap_err();
         prop_assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
         prop_assert_eq!(
@@ -95,7 +95,7 @@ proptest! {
         prop_assume!(plain_name(&name).is_err());
         let dir = TempDir::new().unwrap();
         let mut conn = pieces(data.clone(), vec![333]);
-        let stored = recv_file(&mut conn, dir.path(), &name, data.len() as u64, &ProgressBar::hidden());
+        let stored = recv_file(&mut conn, dir.path(), &name, data.len() as u64, &ProgressBar::hidden(), None);
         let inner = stored.unwrap();
         prop_assert_eq!(inner.unwrap_err().kind(), io::ErrorKind::InvalidInput);
         prop_assert_eq!(conn.taken(), data.len());

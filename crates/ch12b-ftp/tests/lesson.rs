@@ -208,7 +208,7 @@ fn the_articles_client_puts_files_here_and_reads_nothing() {
     ftp.saw("put lines.txt: 12000 bytes stored");
     ftp.saw("put b.bin: 200000 bytes stored");
     // It never reads: had the server sent it a reply, closing would have reset the line.
-    assert!(ftp.saw("connection from").ends_with("ended"));
+    assert!(ftp.saw("call from").ends_with("ended"));
     for name in ["lines.txt", "b.bin"] {
         assert!(
             fs::read(ftp.uploads().join(name)).unwrap()
@@ -388,7 +388,7 @@ fn a_short_upload_never_leaves_a_file_that_looks_complete() {
 #[test]
 fn a_cut_or_bad_header_ends_that_connection_only() {
     let mut ftp = Ftp::start();
-    let cases: [(Vec<u8>, &str); 5] = [
+    let cases: [(Vec<u8>, &str); 10] = [
         (
             vec![15, 0],
             "the frame was cut off in the header length after 2 of 4 bytes",
@@ -405,6 +405,21 @@ fn a_cut_or_bad_header_ends_that_connection_only() {
         (
             frame(r#"{"filename":"a"}"#),
             "bad header b'{\"filename\":\"a\"}': missing field `cmd`",
+        ),
+        // JSON, but not an object: `null` is not a hang-up, and a list is not a request.
+        (frame("null"), "bad header b'null': expected a JSON object"),
+        (
+            frame(r#"["get","a.txt"]"#),
+            "bad header b'[\"get\",\"a.txt\"]': expected a JSON object",
+        ),
+        (
+            frame(r#""put""#),
+            "bad header b'\"put\"': expected a JSON object",
+        ),
+        (frame("7"), "bad header b'7': expected a JSON object"),
+        (
+            frame(r#"{"cmd":null}"#),
+            "bad header b'{\"cmd\":null}': invalid type: null",
         ),
     ];
     for (bytes, expected) in cases {
@@ -490,7 +505,7 @@ fn one_client_at_a_time() {
     let mut ftp = Ftp::start();
     // The first client connects and says nothing.
     let first = connect(ftp.addr);
-    ftp.saw("connection from");
+    ftp.saw("call from");
     // The second one's put goes into the kernel's buffers, and waits.
     let file = ftp.file("second.txt", 1000);
     let mine = ftp.mine();
@@ -591,4 +606,148 @@ fn a_bad_folder_is_one_clear_error() {
             file.display()
         )
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn get_sends_plain_files_only_and_refuses_links_and_fifos_at_once() {
+    use std::os::unix::fs::symlink;
+    let mut ftp = Ftp::start();
+    let uploads = ftp.uploads();
+    // Planted by someone with access to the folder: links out of it (to a file, to a folder,
+    // to nothing), a link inside it, and a FIFO, whose open would wait for a writer for ever.
+    let secret = ftp.tmp.path().join("secret.txt");
+    fs::write(&secret, "outside the folder").unwrap();
+    fs::write(uploads.join("plain.txt"), "inside").unwrap();
+    symlink(&secret, uploads.join("out.txt")).unwrap();
+    symlink(ftp.tmp.path(), uploads.join("out-dir")).unwrap();
+    symlink("/nowhere", uploads.join("dangling")).unwrap();
+    symlink("plain.txt", uploads.join("in.txt")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(uploads.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    // Each is refused at once (a read waits PATIENCE at most), and the connection goes on.
+    let mut conn = connect(ftp.addr);
+    for (name, expected) in [
+        ("out.txt", r#""out.txt" is a symbolic link, not a file"#),
+        ("out-dir", r#""out-dir" is a symbolic link, not a file"#),
+        ("dangling", r#""dangling" is a symbolic link, not a file"#),
+        ("in.txt", r#""in.txt" is a symbolic link, not a file"#),
+        ("fifo", r#""fifo" is not a file"#),
+    ] {
+        conn.write_all(&get_header(name)).unwrap();
+        assert_eq!(error_reply(&mut conn), expected);
+        ftp.saw(&format!("get refused: {expected}"));
+    }
+    conn.write_all(&get_header("plain.txt")).unwrap();
+    assert_eq!(reply(&mut conn), Reply::Ok { filesize: 6 });
+    let mut data = [0u8; 6];
+    conn.read_exact(&mut data).unwrap();
+    assert_eq!(&data, b"inside");
+    drop(conn);
+    ftp.saw("ended");
+
+    // Our client says so in one line, and the server serves the next client.
+    let client = ftp.client("get out.txt\nget fifo\n");
+    assert_eq!(
+        client.stdout,
+        [
+            r#"get out.txt: refused by the server: "out.txt" is a symbolic link, not a file"#,
+            r#"get fifo: refused by the server: "fifo" is not a file"#,
+        ]
+    );
+    assert_eq!(names(&ftp.mine()), Vec::<String>::new(), "nothing saved");
+    ftp.still_serves();
+}
+
+#[test]
+fn calls_that_break_before_they_are_picked_up_end_only_themselves() {
+    let mut ftp = Ftp::start();
+    // A first client holds the server, so the next calls wait in the listen queue...
+    let first = connect(ftp.addr);
+    ftp.saw("call from");
+    // ...where they break: reset at once, reset in the middle of a put, closed mid-header.
+    let queued = connect(ftp.addr);
+    let mut mid_put = connect(ftp.addr);
+    mid_put.write_all(&put_header("never.bin", 1000)).unwrap();
+    mid_put.write_all(&[1; 10]).unwrap();
+    let mut mid_header = connect(ftp.addr);
+    mid_header.write_all(&[9, 0]).unwrap();
+    reset(queued);
+    reset(mid_put);
+    drop(mid_header);
+    drop(first);
+    // The server picks each up in turn; each one's error ends its own call.
+    for _ in 0..4 {
+        assert!(ftp.saw("ended").starts_with("call from "));
+    }
+    ftp.still_serves();
+    assert_eq!(names(&ftp.uploads()), ["ok.txt"], "no partial file is left");
+}
+
+/// Times one command of a running client, from typing it to the line it prints.
+fn timed(client: &mut Program, command: &str) -> (String, Duration) {
+    let started = std::time::Instant::now();
+    client.write(command);
+    let line = client.line();
+    (line, started.elapsed())
+}
+
+#[test]
+fn limit_rate_keeps_each_transfer_to_its_rate_at_either_end() {
+    const SIZE: usize = 256 * 1024;
+    // 1 MiB/s: a 256 KiB file takes a quarter of a second at least.
+    let least = Duration::from_secs_f64(SIZE as f64 / (1 << 20) as f64);
+
+    // The client limits its own put and get.
+    let ftp = Ftp::start();
+    let file = ftp.file("slow.bin", SIZE);
+    let mine = ftp.mine();
+    let addr = ftp.addr.to_string();
+    let args = ["--addr", &addr, "--dir", mine.to_str().unwrap()];
+    let mut client = Program::start(&CLIENT, &[&args[..], &["--limit-rate", "1M"]].concat());
+    let (line, took) = timed(&mut client, &format!("put {}\n", file.display()));
+    assert_eq!(line, "put slow.bin: 262144 bytes stored");
+    assert!(took >= least, "put took {took:?}");
+    fs::remove_file(file).unwrap();
+    let (line, took) = timed(&mut client, "get slow.bin\n");
+    assert_eq!(line, "get slow.bin: 262144 bytes saved");
+    assert!(took >= least, "get took {took:?}");
+    assert!(fs::read(mine.join("slow.bin")).unwrap() == bytes(SIZE));
+    drop(client);
+
+    // The server limits every transfer it serves.
+    let tmp = TempDir::new().unwrap();
+    let uploads = tmp.path().join("uploads");
+    let dir = uploads.to_str().unwrap();
+    let (_server, addr) = Program::server(&SERVER, &["--dir", dir, "--limit-rate", "1M"]);
+    let file = tmp.path().join("slow.bin");
+    fs::write(&file, bytes(SIZE)).unwrap();
+    let mine = tmp.path().join("mine");
+    let addr = addr.to_string();
+    let mut client = Program::start(&CLIENT, &["--addr", &addr, "--dir", mine.to_str().unwrap()]);
+    let (line, took) = timed(&mut client, &format!("put {}\n", file.display()));
+    assert_eq!(line, "put slow.bin: 262144 bytes stored");
+    assert!(took >= least, "put took {took:?}");
+    let (line, took) = timed(&mut client, "get slow.bin\n");
+    assert_eq!(line, "get slow.bin: 262144 bytes saved");
+    assert!(took >= least, "get took {took:?}");
+    assert!(fs::read(mine.join("slow.bin")).unwrap() == bytes(SIZE));
+}
+
+#[test]
+fn a_bad_rate_is_one_clear_error() {
+    for (bin, rate) in [(&SERVER, "0"), (&CLIENT, "fast")] {
+        let bad = run(bin, &["--addr", "127.0.0.1:0", "--limit-rate", rate], "");
+        assert!(!bad.success);
+        assert!(
+            bad.stderr
+                .contains(&format!("invalid value '{rate}' for '--limit-rate <RATE>'")),
+            "{}",
+            bad.stderr
+        );
+    }
 }

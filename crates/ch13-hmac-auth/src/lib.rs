@@ -1,8 +1,14 @@
-//! 十三 认证客户端的链接合法性 — what both ends share: the key, the sizes, and the HMAC.
+//! 十三 认证客户端的链接合法性 — what both ends share: the key, the sizes, and the HMAC; and
+//! what is not the lesson: the `--key` option, reading the answer within a time limit, and
+//! telling a hang-up from other errors.
 //!
 //! The server sends a fresh random challenge; the client proves that it knows the key by
 //! answering HMAC-SHA256(key, challenge); the server computes the same and compares the two in
 //! constant time. The key itself never crosses the wire.
+
+use std::io::{self, ErrorKind, Read};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -58,9 +64,63 @@ fn hmac(key: &[u8], msg: &[u8]) -> HmacSha256 {
         .chain_update(msg)
 }
 
-/// Bytes in hex, as Python's `bytes.hex()`: a digest is easier to read this way than as `b'...'`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+/// How much of the answer came, by [`recv_answer`].
+#[derive(Debug, PartialEq)]
+pub enum Received {
+    /// All of it.
+    All,
+    /// This many bytes, then the caller hung up.
+    HungUp(usize),
+    /// This many bytes when time ran out.
+    Late(usize),
+}
+
+/// Fills `buf` like `read_exact`, recv after recv, but gives the caller `limit` in all. (A read
+/// timeout alone starts again with every recv: a caller sending one byte at a time could hold
+/// a one-at-a-time server for as long as it liked.) Afterwards, recv waits as long as the
+/// caller likes again.
+pub fn recv_answer(conn: &mut TcpStream, buf: &mut [u8], limit: Duration) -> io::Result<Received> {
+    let deadline = Instant::now() + limit;
+    let mut got = 0;
+    while got < buf.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Received::Late(got));
+        }
+        conn.set_read_timeout(Some(left))?;
+        match conn.read(&mut buf[got..]) {
+            Ok(0) => return Ok(Received::HungUp(got)),
+            Ok(n) => got += n,
+            // A timed-out recv: WouldBlock on Unix, TimedOut on Windows.
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Ok(Received::Late(got));
+            }
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    conn.set_read_timeout(None)?;
+    Ok(Received::All)
+}
+
+/// Whether an error means that the other end hung up: it may reset the line rather than close
+/// it, when our bytes reach it after it has stopped reading.
+pub fn is_hang_up(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+    )
+}
+
+/// Why the server may have hung up on a client, for the end of its `the server hung up` line.
+/// Nothing on the wire says that an answer was wrong: a server that hangs up before its first
+/// reply is telling us so.
+pub fn why_hung_up(skipped_auth: bool, replies: usize) -> &'static str {
+    match (skipped_auth, replies) {
+        (true, _) => ": we never answered its challenge",
+        (false, 0) => ": wrong key?",
+        (false, _) => "",
+    }
 }
 
 #[cfg(test)]
@@ -73,7 +133,7 @@ mod tests {
         // dog', 'sha256').hexdigest().
         let answer = answer(b"key", b"The quick brown fox jumps over the lazy dog");
         assert_eq!(
-            hex(&answer),
+            hex::encode(answer),
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
         );
     }

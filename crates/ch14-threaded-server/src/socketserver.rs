@@ -8,7 +8,7 @@
 //!
 //! | Python | here |
 //! |---|---|
-//! | `TCPServer.__init__`: `server_bind`, `server_activate` | [`ThreadingTCPServer::new`]: socket, `SO_REUSEADDR`, bind, listen |
+//! | `TCPServer.__init__`: `server_bind`, `server_activate` | [`ThreadingTCPServer::new`]: socket, `SO_REUSEADDR` (which Python sets only if `allow_reuse_address`), bind, listen |
 //! | `BaseServer.serve_forever`, `_handle_request_noblock` | `serve_forever`, `handle_request_noblock` |
 //! | `TCPServer.get_request` | `get_request`: accept |
 //! | `ThreadingMixIn.process_request`, `process_request_thread` | `process_request`: a thread per connection |
@@ -17,6 +17,10 @@
 //!
 //! Rust has no inheritance, so `ThreadingTCPServer`'s methods, which Python finds in
 //! `ThreadingMixIn`, `TCPServer` and `BaseServer` in that order, are all in one `impl`.
+//!
+//! Like Python's, it starts a thread for every connection, with no limit on their number and
+//! no time limit on a connection: each idle connection holds a thread and a file descriptor
+//! for as long as its client likes.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -69,7 +73,8 @@ impl<H: BaseRequestHandler> ThreadingTCPServer<H> {
     /// `server_activate()` (listen).
     pub fn new(server_address: SocketAddr, handler: H) -> anyhow::Result<Self> {
         let socket = Socket::new(Domain::for_address(server_address), Type::STREAM, None)?;
-        // server_bind(): allow_reuse_address (ch07), then bind().
+        // server_bind(): SO_REUSEADDR if allow_reuse_address, then bind(). Python's TCPServer
+        // leaves allow_reuse_address False; ours sets it, as every server since ch07 does.
         socket.set_reuse_address(true)?;
         socket
             .bind(&server_address.into())
@@ -140,8 +145,9 @@ impl<H: BaseRequestHandler> ThreadingTCPServer<H> {
         self.handler.handle(request, client_address, self)
     }
 
-    /// `BaseServer.handle_error`: say what went wrong with one client, and carry on.
+    /// `BaseServer.handle_error`: say what went wrong with one client, and carry on. (Python
+    /// prints a traceback; ours, the line every chapter prints when a call ends in an error.)
     fn handle_error(&self, client_address: SocketAddr, error: &io::Error) {
-        println!("error while handling the request from {client_address}: {error}");
+        println!("call from {client_address} ended: {error}");
     }
 }

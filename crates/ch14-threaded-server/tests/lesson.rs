@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use ch12_struct_header::{pack_header, recv_header};
 use ch12b_ftp::{Reply, Request};
@@ -87,7 +88,7 @@ fn a_silent_client_blocks_nobody() {
     let mut ftp = Ftp::start();
     // The first client connects and says nothing: in ch12b, everyone would wait for it.
     let _silent = connect(ftp.addr);
-    ftp.server.line_containing("connection from");
+    ftp.server.line_containing("call from");
     let file = ftp.file("second.txt", 1000, 0);
     let mut second = ftp.client("mine");
     second.write(&format!("put {}\nget second.txt\n", file.display()));
@@ -105,7 +106,7 @@ fn twenty_uploads_at_once_beside_a_stalled_client_all_arrive_intact() {
     // Connected, half a header sent, then silent: its thread waits for the other half.
     let mut stalled = connect(ftp.addr);
     stalled.write_all(&[40, 0]).unwrap();
-    ftp.server.line_containing("connection from");
+    ftp.server.line_containing("call from");
 
     let files: Vec<PathBuf> = (0..20)
         .map(|i| ftp.file(&format!("f{i}.bin"), 100_000 + 37_000 * i, i as u32))
@@ -128,7 +129,7 @@ fn twenty_uploads_at_once_beside_a_stalled_client_all_arrive_intact() {
     // No partial file is left; the stalled client was waited for all along, in its own thread.
     assert_eq!(fs::read_dir(ftp.uploads()).unwrap().count(), 20);
     drop(stalled);
-    let ended = ftp.server.line_containing("error while handling");
+    let ended = ftp.server.line_containing("ended: ");
     assert!(
         ended.ends_with("the frame was cut off in the header length after 2 of 4 bytes"),
         "{ended}"
@@ -203,6 +204,19 @@ fn a_hostile_client_ends_only_its_own_connection() {
         .unwrap();
     let error: Reply = recv_header(&mut unknown).unwrap().unwrap();
     assert!(matches!(error, Reply::Error { .. }));
+    // A fourth sends a header that is JSON `null`: an error, not a hang-up.
+    let mut null = connect(ftp.addr);
+    null.write_all(&[&4i32.to_le_bytes()[..], b"null"].concat())
+        .unwrap();
+    let error: Reply = recv_header(&mut null).unwrap().unwrap();
+    assert_eq!(
+        error,
+        Reply::Error {
+            error: "bad header b'null': expected a JSON object".into()
+        }
+    );
+    ftp.server
+        .line_containing("ended: bad header b'null': expected a JSON object");
     // The upload goes on undisturbed.
     busy.write_all(&data[1_000_000..]).unwrap();
     let stored: Reply = recv_header(&mut busy).unwrap().unwrap();
@@ -234,11 +248,7 @@ fn the_articles_client_puts_files_here() {
     assert!(client.wait().success(), "{}", client.stderr());
     ftp.server
         .line_containing("put lines.txt: 12000 bytes stored");
-    assert!(
-        ftp.server
-            .line_containing("connection from")
-            .ends_with("ended")
-    );
+    assert!(ftp.server.line_containing("call from").ends_with("ended"));
     assert!(
         fs::read(ftp.uploads().join("lines.txt")).unwrap()
             == fs::read(files.join("lines.txt")).unwrap()
@@ -275,4 +285,77 @@ fn this_client_puts_to_the_articles_threaded_server_which_stumbles_when_it_hangs
             .stderr()
             .contains("Exception occurred during processing of request from")
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn get_refuses_planted_links_and_fifos_at_once_and_serves_the_rest() {
+    let ftp = Ftp::start();
+    let uploads = ftp.uploads();
+    let secret = ftp.tmp.path().join("secret.txt");
+    fs::write(&secret, "outside the folder").unwrap();
+    std::os::unix::fs::symlink(&secret, uploads.join("out.txt")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(uploads.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A connection stuck on the FIFO would hold its thread for ever; each read here waits
+    // PATIENCE at most.
+    let mut client = ftp.client("mine");
+    client.write("get out.txt\nget fifo\nquit\n");
+    assert_eq!(
+        client.line(),
+        r#"get out.txt: refused by the server: "out.txt" is a symbolic link, not a file"#
+    );
+    assert_eq!(
+        client.line(),
+        r#"get fifo: refused by the server: "fifo" is not a file"#
+    );
+    assert!(client.wait().success(), "{}", client.stderr());
+    assert!(!ftp.tmp.path().join("mine/out.txt").exists());
+}
+
+#[test]
+fn limit_rate_keeps_each_transfer_to_its_rate_at_either_end() {
+    const SIZE: usize = 128 * 1024;
+    // At 512 KiB/s, a 128 KiB file takes a quarter of a second at least.
+    let least = Duration::from_millis(250);
+    let tmp = TempDir::new().unwrap();
+    let file = tmp.path().join("slow.bin");
+    fs::write(&file, bytes(SIZE, 5)).unwrap();
+    // First the server limits its side, then the client does, against a server that does not.
+    for (server_rate, client_rate) in [
+        (&["--limit-rate", "512K"][..], &[][..]),
+        (&[], &["--limit-rate", "512K"]),
+    ] {
+        let uploads = tmp.path().join(format!("uploads{}", server_rate.len()));
+        let dir = uploads.to_str().unwrap();
+        let (_server, addr) = Program::server(&SERVER, &[&["--dir", dir], server_rate].concat());
+        let mine = tmp.path().join(format!("mine{}", client_rate.len()));
+        let addr = addr.to_string();
+        let args = [
+            &["--addr", &addr, "--dir", mine.to_str().unwrap()],
+            client_rate,
+        ]
+        .concat();
+        let mut client = Program::start(&CLIENT, &args);
+        let started = Instant::now();
+        client.write(&format!("put {}\n", file.display()));
+        assert_eq!(client.line(), "put slow.bin: 131072 bytes stored");
+        assert!(
+            started.elapsed() >= least,
+            "put took {:?}",
+            started.elapsed()
+        );
+        let started = Instant::now();
+        client.write("get slow.bin\n");
+        assert_eq!(client.line(), "get slow.bin: 131072 bytes saved");
+        assert!(
+            started.elapsed() >= least,
+            "get took {:?}",
+            started.elapsed()
+        );
+        assert!(fs::read(mine.join("slow.bin")).unwrap() == bytes(SIZE, 5));
+    }
 }

@@ -6,6 +6,8 @@
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::thread;
+use std::time::Duration;
 
 use anyhow::Context;
 use ch12b_ftp::talk;
@@ -18,8 +20,7 @@ fn main() -> support::Result {
     fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create the folder {}", args.dir.display()))?;
 
-    // MYTCPServer.__init__: socket(), SO_REUSEADDR (server_bind), bind(), listen(5)
-    // (server_activate; request_queue_size = 5).
+    // socket(), SO_REUSEADDR, bind(), listen(5): the phone from ch07.
     let phone = Socket::new(Domain::for_address(args.addr), Type::STREAM, None)?;
     phone.set_reuse_address(true)?;
     phone
@@ -30,17 +31,25 @@ fn main() -> support::Result {
     println!("listening on {}", phone.local_addr()?);
     println!("files go to {}", args.dir.display());
 
-    // run(): the link loop, one client after another.
+    // The link loop: one client after another.
     loop {
-        // get_request(): accept().
-        let (conn, addr) = phone.accept()?;
-        println!("connection from {addr}");
-        // TCP_NODELAY: a small header must not wait for the last one's acknowledgement (ch10).
-        conn.set_nodelay(true)?;
-        // The comm loop: requests until the client hangs up. Nobody else is served meanwhile.
-        match talk(conn, addr, &args.dir) {
-            Ok(()) => println!("connection from {addr} ended"),
-            Err(error) => println!("connection from {addr} ended: {error}"),
+        // accept(): pick up.
+        let (conn, addr) = match phone.accept() {
+            Ok(call) => call,
+            Err(error) => {
+                // A call that broke before we picked up, or no descriptor free: no reason to
+                // stop serving. Wait a moment (rather than fail again at once), then go on.
+                println!("accept failed: {error}");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        println!("call from {addr}");
+        // The comm loop: requests until the client hangs up. Nobody else is served meanwhile,
+        // and whatever goes wrong with this client ends this call only.
+        match talk(conn, addr, &args.dir, args.limit_rate) {
+            Ok(()) => println!("call from {addr} ended"),
+            Err(error) => println!("call from {addr} ended: {error}"),
         }
     }
 }
@@ -54,4 +63,7 @@ struct Args {
     /// The folder that files are put in and got from (server_dir)
     #[arg(long, default_value = "file_upload")]
     dir: PathBuf,
+    /// Move each file at most this fast, in bytes a second, as curl's option (e.g. 5M or 500K)
+    #[arg(long, value_name = "RATE", value_parser = support::parse_rate)]
+    limit_rate: Option<u64>,
 }

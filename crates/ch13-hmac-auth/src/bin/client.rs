@@ -1,39 +1,40 @@
-//! 十三 认证客户端的链接合法性 — the client end.
+//! 十三 认证客户端的链接合法性 — the client end: ch07's client, which first passes the exam.
 //!
-//! It answers the server's challenge with HMAC-SHA256(key, challenge), then works like ch07's
-//! client: each line you type is sent, and the answer printed. The article's two illegal
-//! clients are options: `--skip-auth` never answers the challenge, and a wrong `--key` answers
-//! it wrongly. The server hangs up on both.
+//! It answers the server's challenge with HMAC-SHA256(key, challenge), then each line you type
+//! is sent, and the answer printed, as in ch07. The article's two illegal clients are options:
+//! `--skip-auth` never answers the challenge, and a wrong `--key` answers it wrongly. The
+//! server hangs up on both.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use anyhow::Context;
-use ch13_hmac_auth::{CHALLENGE_LEN, KeyArg, hex};
+use ch13_hmac_auth::{CHALLENGE_LEN, KeyArg, is_hang_up, why_hung_up};
 use clap::Parser;
 use support::py_bytes;
 
 fn main() -> support::Result {
     let args = Args::parse();
-    // The secret: from --key or the environment. The client that skips the handshake needs none.
+    // The secret: from --key or the environment. The client that skips the exam needs none.
     let key = if args.skip_auth {
         None
     } else {
         Some(args.key.require()?)
     };
 
-    // socket() + connect(): dial the server.
+    // socket() + connect(): dial the server's number. (Rust does both in one call.)
     let mut phone = TcpStream::connect(args.addr)
         .with_context(|| format!("could not connect to {}", args.addr))?;
 
-    // The handshake comes before anything else.
+    // The exam comes before anything else.
     if let Some(key) = &key {
         answer_challenge(&mut phone, key)?;
     }
 
     let mut buf = [0u8; 1024];
-    let mut served = false;
+    let mut replies = 0;
     for msg in support::input(">>: ") {
+        // An empty line would send 0 bytes and wait for ever: skip it.
         if msg.is_empty() {
             continue;
         }
@@ -41,29 +42,29 @@ fn main() -> support::Result {
             break;
         }
 
-        // sendall(): say something. (Once the server has hung up, this may fail.)
-        match phone.write_all(msg.as_bytes()) {
-            Err(error) if closed(&error) => support::bail!("{}", hung_up(args.skip_auth, served)),
-            result => result?,
-        }
+        // send(): say something.
+        phone.write_all(msg.as_bytes())?;
         println!("send {}", py_bytes(msg.as_bytes()));
 
-        // recv(1024): the answer. 0 bytes, or a reset line: the server hung up on us.
+        // recv(1024): wait for the answer. 0 bytes (or a reset line) means the server hung up.
         let n = match phone.read(&mut buf) {
-            Err(error) if closed(&error) => 0,
+            Err(error) if is_hang_up(&error) => 0,
             result => result?,
         };
-        support::ensure!(n > 0, "{}", hung_up(args.skip_auth, served));
         println!("recv {}", py_bytes(&buf[..n]));
-        served = true;
+        if n == 0 {
+            println!("the server hung up{}", why_hung_up(args.skip_auth, replies));
+            break;
+        }
+        replies += 1;
     }
 
-    // close(): hang up.
+    // close(): hang up. (Dropping the socket closes it.)
     drop(phone);
     Ok(())
 }
 
-/// The handshake, the client's side: recv the 32-byte challenge, sendall HMAC-SHA256(key, it).
+/// The exam, the client's side: recv the 32-byte challenge, sendall HMAC-SHA256(key, it).
 fn answer_challenge(phone: &mut TcpStream, key: &[u8]) -> anyhow::Result<()> {
     // recv(32), in a loop until all 32 bytes are in: one recv may return fewer. No time limit
     // here: a server busy with another caller sends our challenge only when that one leaves.
@@ -71,35 +72,16 @@ fn answer_challenge(phone: &mut TcpStream, key: &[u8]) -> anyhow::Result<()> {
     phone
         .read_exact(&mut challenge)
         .context("the server sent no challenge")?;
-    println!("recv challenge {}", hex(&challenge));
+    println!("recv challenge {}", hex::encode(challenge));
 
     // hmac.new(key, challenge, 'sha256').digest(): only someone with the key can compute it.
     let answer = ch13_hmac_auth::answer(key, &challenge);
     phone.write_all(&answer)?;
-    println!("send answer {}", hex(&answer));
+    println!("send answer {}", hex::encode(answer));
     Ok(())
 }
 
-/// Whether an error means that the server closed the connection (it may reset the line).
-fn closed(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
-    )
-}
-
-/// What to say when the server hangs up on us. Nothing on the wire says whether our answer
-/// was right: a server that hangs up before its first reply is telling us it was not.
-fn hung_up(skipped_auth: bool, served: bool) -> String {
-    let why = match (skipped_auth, served) {
-        (true, _) => ": we never answered its challenge",
-        (false, false) => ": wrong key?",
-        (false, true) => "",
-    };
-    format!("the server closed the connection{why}")
-}
-
-/// The client end of 十三 认证客户端的链接合法性: answers the challenge, then sends each line.
+/// The client end of 十三 认证客户端的链接合法性: passes the exam, then sends each line.
 #[derive(Parser)]
 struct Args {
     /// Address of the server

@@ -3,6 +3,10 @@
 //! The link loop moved into the socketserver module (the crate's socketserver.rs), which runs
 //! each connection in a thread of its own; the comm loop (`talk`, in ch12b's ftp.rs) is the
 //! handler. No client waits for another.
+//!
+//! Like the article's, it starts a thread for every connection, without limit, and waits for a
+//! silent client for ever: a flood of idle connections uses up its file descriptors, and then
+//! nobody else gets in (see the lesson; ch15 sets deadlines and caps).
 
 use std::fs;
 use std::io;
@@ -20,10 +24,11 @@ fn main() -> support::Result {
     fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create the folder {}", args.dir.display()))?;
 
-    // ThreadingTCPServer((host, port), FtpServer): socket(), SO_REUSEADDR (server_bind),
-    // bind(), listen(1024) (server_activate).
+    // ThreadingTCPServer((host, port), FtpServer): socket(), then server_bind() (SO_REUSEADDR,
+    // bind) and server_activate() (listen).
     let handler = FtpServer {
         server_dir: args.dir.clone(),
+        limit_rate: args.limit_rate,
     };
     let ftpserver = ThreadingTCPServer::new(args.addr, handler)?;
     println!("listening on {}", ftpserver.server_address);
@@ -34,9 +39,10 @@ fn main() -> support::Result {
 }
 
 /// The article's `FtpServer(socketserver.BaseRequestHandler)`; `server_dir` was its class
-/// attribute.
+/// attribute, and `limit_rate` is ours (`--limit-rate`).
 struct FtpServer {
     server_dir: PathBuf,
+    limit_rate: Option<u64>,
 }
 
 impl BaseRequestHandler for FtpServer {
@@ -47,12 +53,10 @@ impl BaseRequestHandler for FtpServer {
         client_address: SocketAddr,
         _server: &ThreadingTCPServer<Self>,
     ) -> io::Result<()> {
-        println!("connection from {client_address}");
-        // TCP_NODELAY: a small header must not wait for the last one's acknowledgement (ch10).
-        request.set_nodelay(true)?;
+        println!("call from {client_address}");
         // The comm loop: requests until the client hangs up. An error goes to handle_error.
-        talk(request, client_address, &self.server_dir)?;
-        println!("connection from {client_address} ended");
+        talk(request, client_address, &self.server_dir, self.limit_rate)?;
+        println!("call from {client_address} ended");
         Ok(())
     }
 }
@@ -66,4 +70,7 @@ struct Args {
     /// The folder that files are put in and got from (server_dir)
     #[arg(long, default_value = "file_upload")]
     dir: PathBuf,
+    /// Move each file at most this fast, in bytes a second, as curl's option (e.g. 5M or 500K)
+    #[arg(long, value_name = "RATE", value_parser = support::parse_rate)]
+    limit_rate: Option<u64>,
 }
