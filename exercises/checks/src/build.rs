@@ -83,7 +83,11 @@ pub fn all(packages: &[Package]) -> Result<(), String> {
 pub fn bins(package: &Package) -> Result<PathBuf, String> {
     let (manifest, name) = package.cargo();
     let output = cargo(&manifest)
-        .args(["--quiet", "--bins", "--message-format=json-render-diagnostics"])
+        .args([
+            "--quiet",
+            "--bins",
+            "--message-format=json-render-diagnostics",
+        ])
         .args(["-p", &name])
         .stderr(Stdio::inherit())
         .output()

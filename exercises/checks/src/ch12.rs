@@ -64,7 +64,12 @@ fn long_header(ctx: &Ctx) -> Outcome {
         let _ = conn.write_all(&frame);
         let _ = conn.read(&mut cmd); // until the client hangs up
     });
-    let ran = run_for(&ctx.bin("client"), &["--addr", &addr.to_string()], "echo hi\n", WAIT);
+    let ran = run_for(
+        &ctx.bin("client"),
+        &["--addr", &addr.to_string()],
+        "echo hi\n",
+        WAIT,
+    );
     if ran.finished && ran.stdout.lines().any(|line| line == "hi") {
         return Ok(());
     }
@@ -87,7 +92,12 @@ fn bad_length(ctx: &Ctx, length: i32) -> Outcome {
     });
     // Quick, whatever the machine is doing: refusing takes no time.
     let within = Duration::from_secs(5).min(WAIT);
-    let ran = run_for(&ctx.bin("client"), &["--addr", &addr.to_string()], "echo hi\n", within);
+    let ran = run_for(
+        &ctx.bin("client"),
+        &["--addr", &addr.to_string()],
+        "echo hi\n",
+        within,
+    );
     if let Some(panic) = ran.panic() {
         return Err(format!(
             "The server sent {length} as the header's length. Your client panicked:\n  {panic}\n\

@@ -103,7 +103,9 @@ fn plain_put_and_get(ctx: &Ctx) -> Outcome {
     }
     let stored = std::fs::read(site.path().join("files/a.txt")).unwrap_or_default();
     if stored != b"hello" {
-        return Err("After a put of a.txt, the folder's a.txt should hold the 5 bytes sent.".into());
+        return Err(
+            "After a put of a.txt, the folder's a.txt should hold the 5 bytes sent.".into(),
+        );
     }
     match get(&mut conn, "a.txt") {
         Ok(Some((Reply::Ok { filesize: 5 }, bytes))) if bytes == b"hello" => Ok(()),
@@ -161,7 +163,10 @@ fn still_serving(site: &mut Site, conn: TcpStream, answered: bool) -> Outcome {
         Ok(Some((Reply::Ok { .. }, bytes))) if bytes == b"still here" => Ok(()),
         other => {
             let alive = if site.server.has_exited() {
-                format!("your server has stopped; it said:\n{}", site.server.stderr())
+                format!(
+                    "your server has stopped; it said:\n{}",
+                    site.server.stderr()
+                )
             } else {
                 format!("it answered {other:?}")
             };

@@ -50,7 +50,10 @@ impl Ctx {
 
     /// A chapter's Python peer: `crates/CRATE/tests/peers/NAME.py`.
     pub fn peer(&self, krate: &str, name: &str) -> PathBuf {
-        testkit::peer(&self.repo.join("crates").join(krate).to_string_lossy(), name)
+        testkit::peer(
+            &self.repo.join("crates").join(krate).to_string_lossy(),
+            name,
+        )
     }
 }
 
@@ -62,7 +65,9 @@ pub struct Report {
 
 impl Report {
     pub fn passed(&self) -> bool {
-        self.steps.iter().all(|(_, outcome)| matches!(outcome, Some(Ok(()))))
+        self.steps
+            .iter()
+            .all(|(_, outcome)| matches!(outcome, Some(Ok(()))))
     }
 
     /// The first failure: its step and message.
@@ -133,7 +138,10 @@ pub struct Ran {
 impl Ran {
     /// Whether it panicked, and the panic's message if so (Rust prints where, then what).
     pub fn panic(&self) -> Option<String> {
-        let mut lines = self.stderr.lines().skip_while(|line| !line.contains("panicked at"));
+        let mut lines = self
+            .stderr
+            .lines()
+            .skip_while(|line| !line.contains("panicked at"));
         let at = lines.next()?;
         Some(format!("{at}\n  {}", lines.next().unwrap_or_default()))
     }
@@ -226,7 +234,8 @@ pub fn fake_server(talk: impl FnOnce(TcpStream) + Send + 'static) -> SocketAddr 
 /// Connects to `addr`, with reads that give up after [`WAIT`].
 pub fn dial(addr: SocketAddr) -> Result<TcpStream, String> {
     let conn = TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    conn.set_read_timeout(Some(WAIT)).expect("set a read timeout");
+    conn.set_read_timeout(Some(WAIT))
+        .expect("set a read timeout");
     Ok(conn)
 }
 
@@ -251,7 +260,8 @@ pub fn recv_exactly(conn: &mut TcpStream, n: usize, within: Duration) -> Got {
         if left.is_zero() {
             return Got::Late(got);
         }
-        conn.set_read_timeout(Some(left)).expect("set a read timeout");
+        conn.set_read_timeout(Some(left))
+            .expect("set a read timeout");
         let want = (n - got.len()).min(buf.len());
         match conn.read(&mut buf[..want]) {
             Ok(0) => return Got::Closed(got),
@@ -293,7 +303,10 @@ pub fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -> bool
 
 /// Starts a server under test on a free port (`--addr 127.0.0.1:0` and `args`) and reads the
 /// address from its first line, with a message a student can act on if it does not come.
-pub fn start_server(program: &Path, args: &[&str]) -> Result<(testkit::Program, SocketAddr), String> {
+pub fn start_server(
+    program: &Path,
+    args: &[&str],
+) -> Result<(testkit::Program, SocketAddr), String> {
     let mut command = Command::new(program);
     command.args(["--addr", "127.0.0.1:0"]).args(args);
     spawn_server(command)

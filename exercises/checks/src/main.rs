@@ -11,6 +11,8 @@ mod harness;
 
 mod ch12;
 mod ch12b;
+mod ch13;
+mod ch14;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,7 +40,11 @@ fn exercises() -> Vec<Exercise> {
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .map(|line| {
             let mut fields = line.split('\t');
-            let mut next = || fields.next().expect("exercises.tsv: a line with too few fields");
+            let mut next = || {
+                fields
+                    .next()
+                    .expect("exercises.tsv: a line with too few fields")
+            };
             Exercise {
                 id: next(),
                 krate: next(),
@@ -54,6 +60,8 @@ fn steps(id: &str) -> Vec<Step> {
     match id {
         "ch12-1" => ch12::steps(),
         "ch12b-1" => ch12b::steps(),
+        "ch13-1" => ch13::steps(),
+        "ch14-1" => ch14::steps(),
         _ => panic!("exercises.tsv lists {id}, but no check is written for it"),
     }
 }
@@ -92,17 +100,20 @@ fn check(id: &str, bins: Option<PathBuf>) -> ExitCode {
         None => {
             let work = repo().join("exercises/work").join(exercise.starter);
             if !work.join("Cargo.toml").exists() {
-                println!(
-                    "You have not started {id} yet: run `scripts/exercise start {id}` first."
-                );
+                println!("You have not started {id} yet: run `scripts/exercise start {id}` first.");
                 return ExitCode::from(1);
             }
-            println!("Building your copy, exercises/work/{} ...", exercise.starter);
+            println!(
+                "Building your copy, exercises/work/{} ...",
+                exercise.starter
+            );
             match build::bins(&build::Package::Work(exercise.starter)) {
                 Ok(bins) => bins,
                 Err(why) => {
                     println!("{why}");
-                    println!("\n{id}: not yet. Your code must build first (cargo's messages are above).");
+                    println!(
+                        "\n{id}: not yet. Your code must build first (cargo's messages are above)."
+                    );
                     return ExitCode::from(1);
                 }
             }
@@ -116,7 +127,9 @@ fn check(id: &str, bins: Option<PathBuf>) -> ExitCode {
         println!("\n{id}: done. Every check passes.");
         ExitCode::SUCCESS
     } else {
-        println!("\n{id}: not yet. Fix what is marked NOT YET, then run `scripts/exercise check {id}` again.");
+        println!(
+            "\n{id}: not yet. Fix what is marked NOT YET, then run `scripts/exercise check {id}` again."
+        );
         ExitCode::from(1)
     }
 }
@@ -170,7 +183,8 @@ fn verify(ids: &[&str]) -> ExitCode {
 
     // The checks, two exercises at a time: most of a check's time is waiting for a reply
     // that a starter never sends.
-    let jobs: Mutex<Vec<(usize, &Exercise)>> = Mutex::new(chosen.iter().enumerate().rev().collect());
+    let jobs: Mutex<Vec<(usize, &Exercise)>> =
+        Mutex::new(chosen.iter().enumerate().rev().collect());
     let results: Mutex<Vec<(usize, String, bool)>> = Mutex::new(Vec::new());
     thread::scope(|scope| {
         for _ in 0..2 {
@@ -223,7 +237,12 @@ fn verify(ids: &[&str]) -> ExitCode {
 }
 
 /// One exercise's line in `verify`: right if the starter fails and the solution passes.
-fn judge(exercise: &Exercise, starter: &Report, solution: &Report, clock: Instant) -> (String, bool) {
+fn judge(
+    exercise: &Exercise,
+    starter: &Report,
+    solution: &Report,
+    clock: Instant,
+) -> (String, bool) {
     let time = format!("{:.1} s", clock.elapsed().as_secs_f64());
     let id = exercise.id;
     match (starter.failure(), solution.failure()) {
