@@ -21,7 +21,8 @@ pub fn steps() -> Vec<Step> {
             run: third_waits,
         },
         Step {
-            what: "twenty clients one after another are all served (every place is given back)",
+            what: "twenty clients one after another, ten of them sending a bad header, are all \
+                   answered (every place is given back)",
             run: places_come_back,
         },
     ]
@@ -105,12 +106,20 @@ fn third_waits(ctx: &Ctx) -> Outcome {
 fn places_come_back(ctx: &Ctx) -> Outcome {
     let (_dir, _server, addr) = server(ctx)?;
     for n in 1..=20 {
+        if n % 2 == 0 {
+            // A header length of -1: the handler ends in an error, and must give its place back.
+            let mut bad = dial(addr)?;
+            let _ = bad.write_all(&(-1i32).to_le_bytes());
+            let _ = recv_exactly(&mut bad, usize::MAX, WAIT);
+            continue;
+        }
         let mut conn = ask(addr)?;
         answered(&mut conn).map_err(|why| {
             format!(
                 "With --max-clients 2, clients came one after another, each hanging up before \
-                 the next. Client {n} was not served ({why}): does a client that leaves give its \
-                 place back? (Waited {WAIT:?}.)"
+                 the next, every second one after sending a bad header (a length of -1). \
+                 Client {n} was not served ({why}): does every client that leaves give its \
+                 place back, also when its handler ends in an error? (Waited {WAIT:?}.)"
             )
         })?;
     }
