@@ -334,3 +334,111 @@ pub fn spawn_server(command: Command) -> Result<(testkit::Program, SocketAddr), 
         })?;
     Ok((server, addr))
 }
+
+/// What a [`Proxy`] does to the bytes it passes on, in each connection.
+#[derive(Clone, Copy, Default)]
+pub struct Plan {
+    /// Passes on only this many bytes from the client to the server, then holds the rest.
+    pub stall_up_after: Option<usize>,
+    /// The same, from the server to the client.
+    pub stall_down_after: Option<usize>,
+    /// Flips the bits of the byte at this position in what the server sends.
+    pub flip_down_at: Option<usize>,
+    /// Passes on at most this many bytes a second from the client to the server.
+    pub up_rate: Option<u64>,
+}
+
+/// A TCP proxy between a client under test and a server: it counts (and keeps the start of)
+/// what goes each way, and can hold, slow or damage it, as a network might.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    /// Everything passed on, each way: (client to server, server to client), the first MiB.
+    pub seen: std::sync::Arc<std::sync::Mutex<(Vec<u8>, Vec<u8>)>>,
+    /// How many bytes were passed on, each way.
+    pub passed: std::sync::Arc<[std::sync::atomic::AtomicUsize; 2]>,
+}
+
+impl Proxy {
+    pub fn start(target: SocketAddr, plan: Plan) -> Proxy {
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let proxy = Proxy {
+            addr: listener.local_addr().expect("its address"),
+            seen: Arc::new(Mutex::new((Vec::new(), Vec::new()))),
+            passed: Arc::new(Default::default()),
+        };
+        let (seen, passed) = (Arc::clone(&proxy.seen), Arc::clone(&proxy.passed));
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(target) else {
+                    continue;
+                };
+                for (up, from, to) in [
+                    (true, client.try_clone(), server.try_clone()),
+                    (false, server.try_clone(), client.try_clone()),
+                ] {
+                    let (Ok(from), Ok(to)) = (from, to) else {
+                        continue;
+                    };
+                    let (seen, passed) = (Arc::clone(&seen), Arc::clone(&passed));
+                    thread::spawn(move || pump(from, to, up, plan, &seen, &passed));
+                }
+            }
+        });
+        proxy
+    }
+
+    /// Bytes passed on from the client to the server (`up`) or back.
+    pub fn passed(&self, up: bool) -> usize {
+        self.passed[usize::from(!up)].load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    up: bool,
+    plan: Plan,
+    seen: &std::sync::Mutex<(Vec<u8>, Vec<u8>)>,
+    passed: &[std::sync::atomic::AtomicUsize; 2],
+) {
+    let stall = if up {
+        plan.stall_up_after
+    } else {
+        plan.stall_down_after
+    };
+    let rate = if up { plan.up_rate } else { None };
+    let flip = if up { None } else { plan.flip_down_at };
+    let started = Instant::now();
+    let mut done = 0usize;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let pass = stall.map_or(n, |limit| n.min(limit.saturating_sub(done)));
+        let chunk = &mut buf[..pass];
+        if let Some(at) = flip.filter(|at| (done..done + pass).contains(at)) {
+            chunk[at - done] ^= 0xff;
+        }
+        if let Some(rate) = rate {
+            // Hold these bytes until they are due, at `rate` bytes a second.
+            let due = Duration::from_secs_f64((done + pass) as f64 / rate as f64);
+            thread::sleep(due.saturating_sub(started.elapsed()));
+        }
+        if pass > 0 && to.write_all(chunk).is_err() {
+            break;
+        }
+        {
+            let mut seen = seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let kept = if up { &mut seen.0 } else { &mut seen.1 };
+            let room = (1usize << 20).saturating_sub(kept.len()).min(pass);
+            kept.extend_from_slice(&buf[..room]);
+        }
+        done += pass;
+        passed[usize::from(!up)].fetch_add(pass, std::sync::atomic::Ordering::SeqCst);
+    }
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}

@@ -13,6 +13,7 @@ mod ch12;
 mod ch12b;
 mod ch13;
 mod ch14;
+mod ch15;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,6 +63,7 @@ fn steps(id: &str) -> Vec<Step> {
         "ch12b-1" => ch12b::steps(),
         "ch13-1" => ch13::steps(),
         "ch14-1" => ch14::steps(),
+        _ if id.starts_with("ch15-") => ch15::steps(id["ch15-".len()..].parse().unwrap_or(0)),
         _ => panic!("exercises.tsv lists {id}, but no check is written for it"),
     }
 }
