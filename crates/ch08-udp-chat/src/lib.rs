@@ -90,7 +90,7 @@ impl Keyboard {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Keyboard {
         Keyboard {
-            interactive: io::stdin().is_terminal(),
+            interactive: support::show_prompts(),
             lines: Box::new(support::input("")),
         }
     }

@@ -3,7 +3,7 @@
 //! - [`py_bytes`] prints bytes the way Python prints a `bytes` object (`b'hello'`), so the
 //!   output matches the article's `print(data)`.
 //! - [`input`] reads stdin line by line like Python's `input('>>: ').strip()`, showing the
-//!   prompt only when a person is typing.
+//!   prompt only when a person is typing (or [`show_prompts`] is asked to).
 //! - [`Result`] makes `main` print a failure as one line: `Error: could not bind ...: Address
 //!   already in use (os error 98)`.
 //! - [`parse_addr`] turns `HOST:PORT` into an address for clap, with a clear error.
@@ -107,10 +107,11 @@ pub fn show_reply(data: &[u8]) {
 }
 
 /// Lines typed on stdin, each stripped of surrounding white space, like Python's
-/// `input(prompt).strip()` in a loop. The prompt is shown only when stdin is a terminal, so
-/// piped input (tests, `scripts/demo`) gives clean output. The iterator ends at end of input.
+/// `input(prompt).strip()` in a loop. The prompt is shown only when a person types (see
+/// [`show_prompts`]), so piped input (tests) gives clean output. The iterator ends at end of
+/// input.
 pub fn input(prompt: &str) -> impl Iterator<Item = String> + '_ {
-    let interactive = io::stdin().is_terminal();
+    let interactive = show_prompts();
     let mut stdin = io::stdin().lock();
     std::iter::from_fn(move || {
         if interactive {
@@ -123,6 +124,13 @@ pub fn input(prompt: &str) -> impl Iterator<Item = String> + '_ {
             Ok(_) => Some(String::from_utf8_lossy(&line).trim().to_owned()),
         }
     })
+}
+
+/// Whether a client shows its prompt (`>>: `): when stdin is a terminal, or when the
+/// environment says `SOCKET_LESSONS_PROMPT=1`. `scripts/demo` sets it and types one line at a
+/// time, so that its transcripts read like a terminal: `>>: hello`, then the reply.
+pub fn show_prompts() -> bool {
+    io::stdin().is_terminal() || std::env::var_os("SOCKET_LESSONS_PROMPT").is_some_and(|v| v == "1")
 }
 
 /// Parses `HOST:PORT` (a name such as `localhost:8007` is looked up) for clap's `value_parser`.
