@@ -1,7 +1,8 @@
 # The demo for ch06-phone-echo (scripts/demo ch06): the call works, then each flaw shows.
 
 note "One call: the server answers each line in upper case." \
-    "Then an empty line: it sends nothing, and the client waits in recv for ever."
+    "Then an empty line: it sends nothing, and the client waits in recv for ever:" \
+    "the next line is typed, but nobody reads it."
 start server
 talk_for 2 client --addr "$ADDR" <<'IN'
 hello

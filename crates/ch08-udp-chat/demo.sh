@@ -32,16 +32,17 @@ IN
 stop echo-server
 
 note "The QQ chat. The server's user types a reply to each message (typed ahead here: each" \
-    "waits in the server's stdin until a message comes). The client chooses a contact first."
+    "waits in the server's stdin until a message comes). The client lists its contacts: the" \
+    "article's four friends are all this one server. Choose by number, name or part of a name."
 start server
 type_to server "hi, alex here"
 type_to server "donkey here"
 talk client --addr "$ADDR" <<'IN'
 nobody
-狗哥alex
+alex
 hello alex
 quit
-瞎驴
+2
 hello donkey
 IN
 stop server

@@ -14,9 +14,9 @@ stop server
 note "UDP: the same shell. Every command gets two datagrams back (stderr, then stdout) and the" \
     "client reads one a command, so every other reply is an empty stderr, and the output comes" \
     "one command late. seq's 2292-byte datagram arrives cut to 1024 bytes: the rest is lost," \
-    "and the reply after it is already bye's."
+    "and the reply after it is already bye's. --brief shows each reply in a few lines."
 start udp-server
-talk udp-client --addr "$ADDR" <<'IN'
+talk udp-client --addr "$ADDR" --brief <<'IN'
 echo hello
 echo world
 seq -s ' ' 1 600

@@ -61,6 +61,11 @@ fn a_caller_who_hangs_up_makes_recv_return_zero_bytes() {
         assert_eq!(server.line(), "recv b''");
     }
     assert!(server.line().contains("5 times in a row"));
+    let ended = server.line();
+    assert!(
+        ended.starts_with("call from 127.0.0.1:") && ended.ends_with(" ended"),
+        "{ended}"
+    );
     assert!(server.wait().success());
 }
 

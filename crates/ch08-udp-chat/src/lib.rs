@@ -1,11 +1,12 @@
 //! What the three UDP programs of 八 share but is not the lesson: a server's patience with a
-//! failed `recvfrom`, where a client's socket binds, how the QQ chat shows a message, the chat client's contact book and its two
-//! questions, and the time server's strftime. The socket calls themselves stay in each
-//! program's `main`.
+//! failed `recvfrom`, how the QQ chat shows a message, the chat client's contact book and its
+//! two questions, and the time server's strftime. The socket calls themselves stay in each
+//! program's `main`. (Where a client's socket binds is `support::client_bind_addr`: chapter
+//! 九's UDP client binds the same way.)
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write as _};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 
 use chrono::format::StrftimeItems;
 use chrono::{DateTime, TimeZone};
@@ -27,25 +28,6 @@ pub fn recv_from<'b>(phone: &UdpSocket, buf: &'b mut [u8]) -> (&'b [u8], SocketA
             Err(error) => println!("recvfrom failed: {error}"),
         }
     }
-}
-
-/// Where a client binds its socket: port 0 (the kernel picks one), on loopback when every peer
-/// is on this machine, else on every interface. Python does this for you: an unbound UDP
-/// socket is bound to `0.0.0.0` and a free port by its first `sendto`. Rust asks us to say it.
-pub fn client_bind_addr(peers: impl IntoIterator<Item = SocketAddr>) -> SocketAddr {
-    let mut v6 = false;
-    let mut loopback = true;
-    for peer in peers {
-        v6 |= peer.is_ipv6();
-        loopback &= peer.ip().is_loopback();
-    }
-    let ip = match (v6, loopback) {
-        (false, true) => Ipv4Addr::LOCALHOST.into(),
-        (false, false) => Ipv4Addr::UNSPECIFIED.into(),
-        (true, true) => Ipv6Addr::LOCALHOST.into(),
-        (true, false) => Ipv6Addr::UNSPECIFIED.into(),
-    };
-    SocketAddr::new(ip, 0)
 }
 
 /// The QQ chat's line for a message, the article's
@@ -79,8 +61,8 @@ pub fn colour() -> bool {
 
 /// Questions asked on stdin, one line each, stripped like Python's `input(prompt).strip()`.
 /// The chat client asks two different questions from one stdin, so it cannot use two
-/// `support::input` iterators (each holds stdin); this shows each question's prompt when
-/// stdin is a terminal and reads the answer from one `support::input`.
+/// `support::input` iterators (each holds stdin); this shows each question's prompt where
+/// `support::input` would (`support::show_prompts`) and reads the answer from one of them.
 pub struct Keyboard {
     interactive: bool,
     lines: Box<dyn Iterator<Item = String>>,
@@ -90,7 +72,7 @@ impl Keyboard {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Keyboard {
         Keyboard {
-            interactive: io::stdin().is_terminal(),
+            interactive: support::show_prompts(),
             lines: Box::new(support::input("")),
         }
     }
@@ -106,12 +88,12 @@ impl Keyboard {
 }
 
 /// The chat client's contact book: names and the address each one is reached at, in the order
-/// they were added (the article's `qq_name_dic`).
+/// they were added (the article's `qq_name_dic`), numbered from 1.
 pub struct ContactBook(Vec<(String, SocketAddr)>);
 
 impl ContactBook {
-    /// The article's four friends, all at `addr` (the article has them all on 127.0.0.1:8081,
-    /// one server standing in for everybody).
+    /// The article's four friends, all at `addr`: the article has them all on 127.0.0.1:8081,
+    /// one server standing in for everybody.
     pub fn articles(addr: SocketAddr) -> ContactBook {
         let names = ["狗哥alex", "瞎驴", "一棵树", "武大郎"];
         ContactBook(names.map(|name| (name.to_owned(), addr)).into())
@@ -125,23 +107,77 @@ impl ContactBook {
         }
     }
 
-    /// The address of `name`, if the book has it.
-    pub fn get(&self, name: &str) -> Option<SocketAddr> {
-        self.0
-            .iter()
-            .find(|(known, _)| known == name)
-            .map(|&(_, addr)| addr)
-    }
-
     /// Every address in the book.
     pub fn addrs(&self) -> impl Iterator<Item = SocketAddr> + '_ {
         self.0.iter().map(|&(_, addr)| addr)
     }
 
-    /// The names, for telling a user whom they can choose: `狗哥alex, 瞎驴, ...`.
-    pub fn names(&self) -> String {
-        let names: Vec<&str> = self.0.iter().map(|(name, _)| name.as_str()).collect();
-        names.join(", ")
+    /// The book as the client shows it, one line each: `1. 狗哥alex at 127.0.0.1:8018`, and a
+    /// note for every address that several contacts share (they are one and the same server).
+    pub fn listing(&self) -> Vec<String> {
+        let mut lines: Vec<String> = (self.0.iter().enumerate())
+            .map(|(i, (name, addr))| format!("  {}. {name} at {addr}", i + 1))
+            .collect();
+        let mut seen: Vec<SocketAddr> = Vec::new();
+        for addr in self.addrs() {
+            if seen.contains(&addr) {
+                continue;
+            }
+            seen.push(addr);
+            let numbers: Vec<String> = (self.0.iter().enumerate())
+                .filter(|(_, (_, at))| *at == addr)
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            if let [some @ .., last] = numbers.as_slice()
+                && !some.is_empty()
+            {
+                lines.push(format!(
+                    "  ({} and {last} are all the one server at {addr}: it answers for each of them)",
+                    some.join(", ")
+                ));
+            }
+        }
+        lines
+    }
+
+    /// The contact a person means: its number (`1`), its name (`狗哥alex`), or a part of one
+    /// name only (`alex`, which needs no Chinese input method). Otherwise, why not.
+    pub fn choose(&self, answer: &str) -> Result<(&str, SocketAddr), String> {
+        let found = |i: usize| {
+            let (name, addr) = &self.0[i];
+            (name.as_str(), *addr)
+        };
+        if let Some(i) = self.0.iter().position(|(name, _)| name == answer) {
+            return Ok(found(i));
+        }
+        if let Ok(number @ 1..) = answer.parse::<usize>() {
+            return match number <= self.0.len() {
+                true => Ok(found(number - 1)),
+                false => Err(format!(
+                    "no contact number {number}: choose 1 to {}, or a name",
+                    self.0.len()
+                )),
+            };
+        }
+        let lower = answer.to_lowercase();
+        let matching: Vec<usize> = (0..self.0.len())
+            .filter(|&i| !lower.is_empty() && self.0[i].0.to_lowercase().contains(&lower))
+            .collect();
+        match matching.as_slice() {
+            [i] => Ok(found(*i)),
+            [] => Err(format!(
+                "no contact called {answer:?}: choose a number from 1 to {}, or a name",
+                self.0.len()
+            )),
+            several => Err(format!(
+                "{answer:?} could be {}: type more of the name, or its number",
+                several
+                    .iter()
+                    .map(|&i| self.0[i].0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
+        }
     }
 }
 
@@ -187,16 +223,6 @@ mod tests {
     use chrono::{FixedOffset, Utc};
 
     #[test]
-    fn clients_bind_loopback_for_local_peers() {
-        let local: SocketAddr = "127.0.0.1:8018".parse().unwrap();
-        let far: SocketAddr = "192.0.2.1:8018".parse().unwrap();
-        let local6: SocketAddr = "[::1]:8018".parse().unwrap();
-        assert_eq!(client_bind_addr([local]).to_string(), "127.0.0.1:0");
-        assert_eq!(client_bind_addr([local, far]).to_string(), "0.0.0.0:0");
-        assert_eq!(client_bind_addr([local6]).to_string(), "[::1]:0");
-    }
-
-    #[test]
     fn messages_show_the_sender_and_only_safe_text() {
         let addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         assert_eq!(
@@ -214,17 +240,55 @@ mod tests {
     }
 
     #[test]
-    fn the_contact_book_adds_and_moves_names() {
+    fn the_contact_book_is_numbered_and_says_who_shares_a_server() {
         let server: SocketAddr = "127.0.0.1:8018".parse().unwrap();
         let other: SocketAddr = "127.0.0.1:9000".parse().unwrap();
         let mut book = ContactBook::articles(server);
-        assert_eq!(book.names(), "狗哥alex, 瞎驴, 一棵树, 武大郎");
+        assert_eq!(
+            book.listing(),
+            [
+                "  1. 狗哥alex at 127.0.0.1:8018",
+                "  2. 瞎驴 at 127.0.0.1:8018",
+                "  3. 一棵树 at 127.0.0.1:8018",
+                "  4. 武大郎 at 127.0.0.1:8018",
+                "  (1, 2, 3 and 4 are all the one server at 127.0.0.1:8018: it answers for each of them)",
+            ]
+        );
         book.add("瞎驴".to_owned(), other);
         book.add("bob".to_owned(), other);
-        assert_eq!(book.get("瞎驴"), Some(other));
-        assert_eq!(book.get("bob"), Some(other));
-        assert_eq!(book.get("nobody"), None);
-        assert_eq!(book.names(), "狗哥alex, 瞎驴, 一棵树, 武大郎, bob");
+        assert_eq!(
+            book.listing()[4..],
+            [
+                "  5. bob at 127.0.0.1:9000",
+                "  (1, 3 and 4 are all the one server at 127.0.0.1:8018: it answers for each of them)",
+                "  (2 and 5 are all the one server at 127.0.0.1:9000: it answers for each of them)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_contact_is_chosen_by_number_name_or_part_of_a_name() {
+        let server: SocketAddr = "127.0.0.1:8018".parse().unwrap();
+        let mut book = ContactBook::articles(server);
+        book.add("Alexa".to_owned(), server);
+        for answer in ["1", "狗哥alex", "狗哥"] {
+            assert_eq!(book.choose(answer), Ok(("狗哥alex", server)), "{answer}");
+        }
+        assert_eq!(book.choose("4"), Ok(("武大郎", server)));
+        assert_eq!(book.choose("ALEXA"), Ok(("Alexa", server)));
+        assert_eq!(book.choose("xa"), Ok(("Alexa", server)));
+        for (answer, why) in [
+            ("alex", "\"alex\" could be 狗哥alex or Alexa"),
+            ("6", "no contact number 6: choose 1 to 5, or a name"),
+            ("0", "no contact called \"0\""),
+            (
+                "nobody",
+                "no contact called \"nobody\": choose a number from 1 to 5, or a name",
+            ),
+        ] {
+            let error = book.choose(answer).unwrap_err();
+            assert!(error.starts_with(why), "{answer}: {error}");
+        }
     }
 
     #[test]

@@ -20,6 +20,28 @@ fn chatting(name: &str, addr: impl std::fmt::Display) -> String {
     format!("chatting with {name} at {addr} (quit to choose again)")
 }
 
+/// The contact list the client starts with, when the article's four friends are at `addr`.
+fn contacts(addr: impl std::fmt::Display) -> Vec<String> {
+    vec![
+        "your contacts (choose one by its number or its name):".to_owned(),
+        format!("  1. 狗哥alex at {addr}"),
+        format!("  2. 瞎驴 at {addr}"),
+        format!("  3. 一棵树 at {addr}"),
+        format!("  4. 武大郎 at {addr}"),
+        format!("  (1, 2, 3 and 4 are all the one server at {addr}: it answers for each of them)"),
+    ]
+}
+
+/// Starts the chat client for the server at `addr` and reads its contact list.
+fn client_of(addr: impl std::fmt::Display) -> Program {
+    let addr = addr.to_string();
+    let mut client = Program::start(&CLIENT, &["--addr", &addr]);
+    for line in contacts(&addr) {
+        assert_eq!(client.line(), line);
+    }
+    client
+}
+
 /// The sender's address in a line of the server's, `message from [ADDR]: ...`.
 fn sender(shown: &str) -> &str {
     let start = shown.find('[').unwrap() + 1;
@@ -29,7 +51,7 @@ fn sender(shown: &str) -> &str {
 #[test]
 fn a_message_goes_out_and_the_typed_reply_comes_back() {
     let (mut server, addr) = Program::server(&SERVER, &[]);
-    let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
+    let mut client = client_of(addr);
     client.write("狗哥alex\n你好, alex\n");
     assert_eq!(client.line(), chatting("狗哥alex", addr));
 
@@ -50,8 +72,8 @@ fn a_message_goes_out_and_the_typed_reply_comes_back() {
 #[test]
 fn two_clients_chat_at_once_and_each_reply_finds_its_sender() {
     let (mut server, addr) = Program::server(&SERVER, &[]);
-    let mut first = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
-    let mut second = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
+    let mut first = client_of(addr);
+    let mut second = client_of(addr);
 
     first.write("瞎驴\nfrom the first\n");
     assert_eq!(first.line(), chatting("瞎驴", addr));
@@ -83,14 +105,14 @@ fn two_clients_chat_at_once_and_each_reply_finds_its_sender() {
 #[test]
 fn the_contact_book_is_checked_at_once_and_quit_goes_back_to_choosing() {
     let (mut server, addr) = Program::server(&SERVER, &[]);
-    let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
+    let mut client = client_of(addr);
 
     // An unknown name is refused before any message is typed (the article would take your
     // messages and drop them silently).
-    client.write("狗哥\n");
+    client.write("狗哥bob\n");
     assert_eq!(
         client.line(),
-        "no contact called \"狗哥\"; choose one of: 狗哥alex, 瞎驴, 一棵树, 武大郎"
+        "no contact called \"狗哥bob\": choose a number from 1 to 4, or a name"
     );
 
     // A known name; empty messages are skipped; quit goes back to choosing.
@@ -111,6 +133,37 @@ fn the_contact_book_is_checked_at_once_and_quit_goes_back_to_choosing() {
     client.write("quit\nquit\nnever read\n");
     assert!(client.wait().success(), "{}", client.stderr());
     assert!(client.rest().is_empty());
+}
+
+#[test]
+fn a_contact_is_chosen_by_its_number_or_a_part_of_its_name() {
+    // Typing 狗哥alex needs a Chinese input method: 1 or alex will do.
+    let (mut server, addr) = Program::server(&SERVER, &[]);
+    let mut client = client_of(addr);
+    client.write("1\nby number\n");
+    assert_eq!(client.line(), chatting("狗哥alex", addr));
+    server.line_containing("]: by number");
+    server.write("got it\n");
+    assert_eq!(client.line(), from(addr, "got it"));
+
+    client.write("quit\nalex\nby name\n");
+    assert_eq!(client.line(), chatting("狗哥alex", addr));
+    server.line_containing("]: by name");
+    server.write("got that too\n");
+    assert_eq!(client.line(), from(addr, "got that too"));
+
+    client.write("quit\n5\n4\n");
+    assert_eq!(
+        client.line(),
+        "no contact number 5: choose 1 to 4, or a name"
+    );
+    assert_eq!(client.line(), chatting("武大郎", addr));
+    client.close_stdin();
+    assert!(client.wait().success(), "{}", client.stderr());
+    assert!(
+        client.rest().is_empty(),
+        "the end of input stops the client"
+    );
 }
 
 #[test]
@@ -137,8 +190,25 @@ fn contacts_given_on_the_command_line_reach_other_servers() {
     assert!(bob.line().ends_with("]: hi donkey"));
     assert!(alice.line().ends_with("]: hi alice"));
     assert_eq!(
-        client.stdout,
+        client.stdout[..7],
         [
+            "your contacts (choose one by its number or its name):".to_owned(),
+            format!("  1. 狗哥alex at {alice_addr}"),
+            format!("  2. 瞎驴 at {bob_addr}"),
+            format!("  3. 一棵树 at {alice_addr}"),
+            format!("  4. 武大郎 at {alice_addr}"),
+            format!("  5. bob at {bob_addr}"),
+            format!(
+                "  (1, 3 and 4 are all the one server at {alice_addr}: it answers for each of them)"
+            ),
+        ]
+    );
+    assert_eq!(
+        client.stdout[7..],
+        [
+            format!(
+                "  (2 and 5 are all the one server at {bob_addr}: it answers for each of them)"
+            ),
             chatting("bob", bob_addr),
             from(bob_addr, "bob here"),
             chatting("瞎驴", bob_addr),
@@ -214,7 +284,7 @@ fn the_articles_python_client_talks_to_this_server() {
 fn this_client_talks_to_the_articles_python_server() {
     let mut server = python(peer(env!("CARGO_MANIFEST_DIR"), "chat_server"), &["0"]);
     let addr = server.address();
-    let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string()]);
+    let mut client = client_of(addr);
     client.write("瞎驴\n你好\n");
     assert_eq!(client.line(), chatting("瞎驴", addr));
     let shown = server.line();

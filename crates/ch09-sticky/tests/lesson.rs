@@ -33,6 +33,29 @@ fn a_long_reply_runs_into_the_next_one_over_tcp() {
 }
 
 #[test]
+fn brief_replies_fit_a_screen_and_still_show_where_each_was_cut() {
+    let (_server, addr) = Program::server(&SERVER, &[]);
+    let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string(), "--brief"]);
+    client.write("seq -s ' ' 1 600\n");
+    assert_eq!(client.line(), "[1024 bytes]");
+    assert_eq!(
+        client.line(),
+        "1 2 3 4 5 6 7 8 9 10 11 12 13 … 277 278 279 280 281 282 283 "
+    );
+    assert_eq!(client.line(), "(ends in the middle of a line)");
+    // The reply to `echo hello` starts where seq's output was cut.
+    client.write("echo hello\n");
+    assert_eq!(client.line(), "[1024 bytes]");
+    assert_eq!(
+        client.line(),
+        "284 285 286 287 288 289 290 … 533 534 535 536 537 538 539 "
+    );
+    assert_eq!(client.line(), "(ends in the middle of a line)");
+    client.close_stdin();
+    assert!(client.wait().success(), "{}", client.stderr());
+}
+
+#[test]
 fn the_server_sends_stderr_then_stdout_with_nothing_between() {
     let (mut server, addr) = Program::server(&SERVER, &[]);
     let mut conn = connect(addr);
@@ -93,6 +116,22 @@ fn udp_replies_fall_behind_one_datagram_per_command() {
 }
 
 #[test]
+fn the_udp_client_binds_where_its_server_can_answer() {
+    // The client binds as ch08's do (support::client_bind_addr): in the server's family and,
+    // for a server on another machine, on every interface. A client bound to 127.0.0.1 could
+    // reach neither a server on [::1] nor one on another machine.
+    let (mut server, addr) = Program::server_on(&UDP_SERVER, "[::1]:0", &[]);
+    let mut client = Program::start(&UDP_CLIENT, &["--addr", &addr.to_string(), "--brief"]);
+    client.write("echo over ipv6\n");
+    assert_eq!(client.line(), "[0 bytes]");
+    let got = server.line_containing("recvfrom b'echo over ipv6' from [::1]:");
+    assert!(got.starts_with("recvfrom"), "{got}");
+    client.write("echo\n");
+    assert_eq!(client.line(), "[10 bytes]");
+    assert_eq!(client.line(), "over ipv6");
+}
+
+#[test]
 fn udp_loses_what_does_not_fit_the_buffer() {
     let (_server, addr) = Program::server(&UDP_SERVER, &[]);
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -122,7 +161,11 @@ fn udp_cannot_send_a_datagram_over_64_kib_and_the_server_carries_on() {
         "",
         "the empty stderr datagram still goes"
     );
-    server.line_containing("108894 bytes (stdout) failed: Message too long");
+    let failed = server.line_containing("sendto 108894 bytes (stdout) to 127.0.0.1:");
+    assert!(
+        failed.ends_with("failed: Message too long (os error 90)"),
+        "{failed}"
+    );
 
     // No stdout datagram was sent, so this time nothing is left over: the server still answers.
     client.write("echo still here\n");

@@ -20,8 +20,13 @@ fn experiment(server_args: &[&str], client_args: &[&str]) -> Vec<String> {
     // The client has sent everything and hung up; only now does the server read.
     server.line_containing("press Enter");
     server.write("\n");
-    let recvs = server.rest();
-    recvs
+    let printed = server.rest();
+    let ended = printed.last().unwrap();
+    assert!(
+        ended.starts_with("call from ") && ended.ends_with(" ended"),
+        "{ended}"
+    );
+    printed
         .into_iter()
         .filter(|line| line.starts_with("recv("))
         .collect()

@@ -22,6 +22,26 @@ fn the_long_reply_arrives_whole_and_the_next_one_is_its_own() {
 }
 
 #[test]
+fn brief_replies_show_each_whole_reply_in_a_few_lines() {
+    let (_server, addr) = Program::server(&SERVER, &[]);
+    let mut client = Program::start(&CLIENT, &["--addr", &addr.to_string(), "--brief"]);
+    client.write("seq -s ' ' 1 600\necho hello\nseq 1 1000\n");
+    assert_eq!(client.line(), "[2292 bytes]");
+    assert_eq!(
+        client.line(),
+        "1 2 3 4 5 6 7 8 9 10 11 12 13 … 594 595 596 597 598 599 600"
+    );
+    assert_eq!(client.line(), "[6 bytes]");
+    assert_eq!(client.line(), "hello");
+    assert_eq!(client.line(), "[3893 bytes]");
+    assert_eq!(client.line(), "1");
+    assert_eq!(client.line(), "… 998 more lines …");
+    assert_eq!(client.line(), "1000");
+    client.close_stdin();
+    assert!(client.rest().is_empty());
+}
+
+#[test]
 fn the_wire_is_length_then_recv_ready_then_data() {
     let (_server, addr) = Program::server(&SERVER, &[]);
     let mut conn = connect(addr);

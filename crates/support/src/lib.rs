@@ -3,10 +3,12 @@
 //! - [`py_bytes`] prints bytes the way Python prints a `bytes` object (`b'hello'`), so the
 //!   output matches the article's `print(data)`.
 //! - [`input`] reads stdin line by line like Python's `input('>>: ').strip()`, showing the
-//!   prompt only when a person is typing.
+//!   prompt only when a person is typing (or [`show_prompts`] is asked to).
 //! - [`Result`] makes `main` print a failure as one line: `Error: could not bind ...: Address
 //!   already in use (os error 98)`.
-//! - [`parse_addr`] turns `HOST:PORT` into an address for clap, with a clear error.
+//! - [`parse_addr`] turns `HOST:PORT` into an address for clap, with a clear error;
+//!   [`client_bind_addr`] says where a UDP client binds to reach its peers.
+//! - [`print_reply`] shows a remote shell's reply, whole or (`--brief`) in a few lines.
 //! - [`shell`] runs the remote shell's commands (chapters 九 to 十二) with limits.
 //! - [`pace`] parses the flags that take seconds, sizes and rates, and paces a transfer to a
 //!   rate (`--limit-rate 5M`).
@@ -18,7 +20,7 @@ pub use pace::{Throttle, parse_rate, parse_secs, parse_size};
 
 use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 
 /// What `main` returns in every chapter: `?` works on any error, and a failure is printed as
 /// one line with its causes, e.g. `Error: could not connect to 127.0.0.1:8007: Connection
@@ -97,6 +99,16 @@ pub fn py_bytes(data: &[u8]) -> String {
 /// line that says how many bytes it was, so you can see where each reply was cut: `[1024 bytes]`.
 /// Output that is not UTF-8 is shown with replacement characters.
 pub fn show_reply(data: &[u8]) {
+    print_reply(data, false);
+}
+
+/// Prints a remote shell's reply as [`show_reply`] does, or, when `brief` (a client's
+/// `--brief`), as [`brief_reply`] does: its size and its first and last lines only.
+pub fn print_reply(data: &[u8], brief: bool) {
+    if brief {
+        print!("{}", brief_reply(data));
+        return;
+    }
     let text = String::from_utf8_lossy(data);
     let newline = if text.is_empty() || text.ends_with('\n') {
         ""
@@ -106,11 +118,63 @@ pub fn show_reply(data: &[u8]) {
     print!("[{} bytes]\n{text}{newline}", data.len());
 }
 
+/// A reply in a few lines, so that a long one does not push the lesson off the screen: the
+/// `[N bytes]` line, then the first and the last line of the text with the number of lines
+/// between them, each long line shortened to its start and end. Where the reply ends in the
+/// middle of a line, that is said, since the next reply starts with the rest of it.
+///
+/// ```text
+/// [1024 bytes]
+/// 1 2 3 4 5 6 7 8 9 10 11 12 13 14 … 277 278 279 280 281 282 283
+/// (ends in the middle of a line)
+/// ```
+pub fn brief_reply(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = format!("[{} bytes]\n", data.len());
+    let shown: Vec<String> = match lines.as_slice() {
+        [first, middle @ .., last] if middle.len() > 1 => vec![
+            shorten(first),
+            format!("… {} more lines …", middle.len()),
+            shorten(last),
+        ],
+        _ => lines.iter().map(|line| shorten(line)).collect(),
+    };
+    for line in shown {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        out.push_str("(ends in the middle of a line)\n");
+    }
+    out
+}
+
+/// A line of about 64 characters at most: a longer one keeps its first and last 30 or so,
+/// cut between words where it has spaces.
+fn shorten(line: &str) -> String {
+    const KEEP: usize = 30;
+    let count = line.chars().count();
+    if count <= 2 * KEEP + 4 {
+        return line.to_owned();
+    }
+    let head: String = line.chars().take(KEEP).collect();
+    let tail: String = line.chars().skip(count - KEEP).collect();
+    let head = head
+        .rsplit_once(' ')
+        .map_or(head.as_str(), |(words, _)| words);
+    let tail = tail
+        .split_once(' ')
+        .map_or(tail.as_str(), |(_, words)| words);
+    format!("{head} … {tail}")
+}
+
 /// Lines typed on stdin, each stripped of surrounding white space, like Python's
-/// `input(prompt).strip()` in a loop. The prompt is shown only when stdin is a terminal, so
-/// piped input (tests, `scripts/demo`) gives clean output. The iterator ends at end of input.
+/// `input(prompt).strip()` in a loop. The prompt is shown only when a person types (see
+/// [`show_prompts`]), so piped input (tests) gives clean output. The iterator ends at end of
+/// input.
 pub fn input(prompt: &str) -> impl Iterator<Item = String> + '_ {
-    let interactive = io::stdin().is_terminal();
+    let interactive = show_prompts();
     let mut stdin = io::stdin().lock();
     std::iter::from_fn(move || {
         if interactive {
@@ -123,6 +187,33 @@ pub fn input(prompt: &str) -> impl Iterator<Item = String> + '_ {
             Ok(_) => Some(String::from_utf8_lossy(&line).trim().to_owned()),
         }
     })
+}
+
+/// Whether a client shows its prompt (`>>: `): when stdin is a terminal, or when the
+/// environment says `SOCKET_LESSONS_PROMPT=1`. `scripts/demo` sets it and types one line at a
+/// time, so that its transcripts read like a terminal: `>>: hello`, then the reply.
+pub fn show_prompts() -> bool {
+    io::stdin().is_terminal() || std::env::var_os("SOCKET_LESSONS_PROMPT").is_some_and(|v| v == "1")
+}
+
+/// Where a UDP client binds its socket: port 0 (the kernel picks one), on loopback when every
+/// peer is on this machine, else on every interface, in the peers' family (IPv4 or IPv6).
+/// Python does this for you: an unbound UDP socket is bound to `0.0.0.0` and a free port by its
+/// first `sendto`. Rust asks us to say it.
+pub fn client_bind_addr(peers: impl IntoIterator<Item = SocketAddr>) -> SocketAddr {
+    let mut v6 = false;
+    let mut loopback = true;
+    for peer in peers {
+        v6 |= peer.is_ipv6();
+        loopback &= peer.ip().is_loopback();
+    }
+    let ip = match (v6, loopback) {
+        (false, true) => Ipv4Addr::LOCALHOST.into(),
+        (false, false) => Ipv4Addr::UNSPECIFIED.into(),
+        (true, true) => Ipv6Addr::LOCALHOST.into(),
+        (true, false) => Ipv6Addr::UNSPECIFIED.into(),
+    };
+    SocketAddr::new(ip, 0)
 }
 
 /// Parses `HOST:PORT` (a name such as `localhost:8007` is looked up) for clap's `value_parser`.
@@ -159,6 +250,49 @@ mod tests {
         assert_eq!(
             format!("{:?}", OneLine(error)),
             "could not connect to x: Connection refused"
+        );
+    }
+
+    #[test]
+    fn clients_bind_where_their_peers_can_answer() {
+        let local: SocketAddr = "127.0.0.1:8018".parse().unwrap();
+        let far: SocketAddr = "192.0.2.1:8018".parse().unwrap();
+        let local6: SocketAddr = "[::1]:8018".parse().unwrap();
+        let far6: SocketAddr = "[2001:db8::1]:8018".parse().unwrap();
+        assert_eq!(client_bind_addr([local]).to_string(), "127.0.0.1:0");
+        assert_eq!(client_bind_addr([far]).to_string(), "0.0.0.0:0");
+        assert_eq!(client_bind_addr([local, far]).to_string(), "0.0.0.0:0");
+        assert_eq!(client_bind_addr([local6]).to_string(), "[::1]:0");
+        assert_eq!(client_bind_addr([far6]).to_string(), "[::]:0");
+    }
+
+    #[test]
+    fn a_brief_reply_keeps_its_size_and_its_ends() {
+        let seq: String = (1..=1000).map(|i| format!("{i}\n")).collect();
+        // ch09's first reply to `seq 1 1000`: 1024 bytes, "1" to "283".
+        assert_eq!(
+            brief_reply(&seq.as_bytes()[..1024]),
+            "[1024 bytes]\n1\n… 281 more lines …\n283\n"
+        );
+        // A reply cut in the middle of "278" says so: the next one starts with the rest.
+        assert_eq!(
+            brief_reply(&seq.as_bytes()[..1002]),
+            "[1002 bytes]\n1\n… 276 more lines …\n27\n(ends in the middle of a line)\n"
+        );
+        // One long line (`seq -s ' ' 1 600`) is shortened to its start and its end.
+        let long: String = (1..=600).map(|i| format!("{i} ")).collect();
+        assert_eq!(
+            brief_reply(&long.as_bytes()[..1024]),
+            "[1024 bytes]\n1 2 3 4 5 6 7 8 9 10 11 12 13 … 277 278 279 280 281 282 283 \n\
+             (ends in the middle of a line)\n"
+        );
+        // Short replies are shown whole; an empty one is its size alone.
+        assert_eq!(brief_reply(b"hello\n"), "[6 bytes]\nhello\n");
+        assert_eq!(brief_reply(b"a\nb\nc\n"), "[6 bytes]\na\nb\nc\n");
+        assert_eq!(brief_reply(b""), "[0 bytes]\n");
+        assert_eq!(
+            brief_reply("你好\n世界\n".repeat(40).as_bytes()),
+            "[560 bytes]\n你好\n… 78 more lines …\n世界\n"
         );
     }
 

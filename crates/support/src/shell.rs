@@ -12,7 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use wait_timeout::ChildExt;
 
 /// The most a command may print on each of stdout and stderr; the rest is cut off.
 pub const OUTPUT_LIMIT: usize = 64 << 20;
@@ -30,6 +32,10 @@ pub struct Output {
 /// Runs `command` with the system shell and collects what it prints. Never fails: a command
 /// that cannot be started, runs too long or prints too much is reported on its stderr.
 pub fn run(command: &str) -> Output {
+    run_for(command, TIME_LIMIT)
+}
+
+fn run_for(command: &str, limit: Duration) -> Output {
     let mut shell = if cfg!(windows) {
         let mut cmd = Command::new("cmd");
         cmd.arg("/C");
@@ -46,7 +52,7 @@ pub fn run(command: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn();
     match child {
-        Ok(child) => collect(child),
+        Ok(child) => collect(child, limit),
         Err(error) => Output {
             stdout: Vec::new(),
             stderr: format!("cannot start the shell: {error}\n").into_bytes(),
@@ -54,24 +60,19 @@ pub fn run(command: &str) -> Output {
     }
 }
 
-fn collect(mut child: Child) -> Output {
+fn collect(mut child: Child, limit: Duration) -> Output {
     let stdout = Pipe::read(child.stdout.take());
     let stderr = Pipe::read(child.stderr.take());
-    let started = Instant::now();
-    let mut killed = false;
-    while child.try_wait().ok().flatten().is_none() {
-        if started.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            killed = true;
-            break;
-        }
-        thread::sleep(Duration::from_millis(2));
+    // Wait for the command to exit, `limit` at most; after that, kill it.
+    let killed = !matches!(child.wait_timeout(limit), Ok(Some(_)));
+    if killed {
+        let _ = child.kill();
+        let _ = child.wait();
     }
     let (stdout, out_cut) = stdout.take();
     let (mut stderr, err_cut) = stderr.take();
     if killed {
-        let secs = TIME_LIMIT.as_secs();
+        let secs = limit.as_secs_f64();
         stderr.extend_from_slice(format!("[killed: ran longer than {secs} s]\n").as_bytes());
     }
     if out_cut || err_cut {
@@ -139,6 +140,7 @@ pub fn refuse_remote(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<()>
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn stdout_and_stderr_are_kept_apart() {
@@ -159,6 +161,15 @@ mod tests {
         let out = run("echo quick; sleep 5 &");
         assert_eq!(out.stdout, b"quick\n");
         assert!(started.elapsed() < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn a_command_that_runs_too_long_is_killed() {
+        let started = Instant::now();
+        let out = run_for("echo started; sleep 10", Duration::from_millis(300));
+        assert_eq!(out.stdout, b"started\n");
+        assert_eq!(out.stderr, b"[killed: ran longer than 0.3 s]\n");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use wait_timeout::ChildExt;
+
 /// How long a test waits for something that should happen: generous, because two cores may be
 /// busy compiling or running other tests, yet short enough that a hang fails quickly.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -27,12 +29,24 @@ pub const QUIET: Duration = Duration::from_millis(700);
 /// One of the chapter's binaries, for [`Program::start`] and friends:
 /// `static SERVER: Bin = testkit::bin!("server");`
 ///
-/// Why not `env!("CARGO_BIN_EXE_server")`? Every chapter has a `server` and a `client`, so
-/// when the whole workspace is built, cargo copies all of them to the same
-/// `target/debug/server` (its "output filename collision" warning) and the last one wins.
-/// Each package's own build sits under a unique name, `target/debug/deps/server-<hash>`, and
-/// cargo's bookkeeping folder `target/debug/.fingerprint/<package>-<hash>/bin-server` says
-/// which package and target that hash belongs to; this finds the chapter's own.
+/// Why not cargo's `env!("CARGO_BIN_EXE_server")`? Every chapter has a `server` and a
+/// `client` (the class types `--bin server`), and cargo's documented paths for them,
+/// `CARGO_BIN_EXE_<name>` and the `executable` of `--message-format=json`, are both the copy
+/// in `target/debug/server`. When one cargo command builds several chapters (`cargo test
+/// --workspace`), each chapter's `server` is copied there in turn (cargo's "output filename
+/// collision" warning) and every test would run the last one. So this looks in cargo's
+/// build folder instead, where each package's build has a name of its own:
+///
+/// - `debug/deps/server-<hash>`, and `debug/.fingerprint/<package>-<hash>/bin-server` says which
+///   package and target the hash belongs to (cargo's layout today);
+/// - `debug/build/<package>/<hash>/out/server`, with `fingerprint/bin-server` beside `out/`
+///   (the layout cargo is moving to, `-Zbuild-dir-new-layout`).
+///
+/// The folder is the one the test itself runs from, so the profile (`debug`, `release`, a
+/// `--target`) and a `build.build-dir` setting are the test's own. If a package has several
+/// builds there (from `cargo build` and `cargo test` with different features, say), the
+/// newest is taken: `cargo test` has just brought the one it needs up to date. If the
+/// layout is neither of these, the test fails with a message that says so.
 pub struct Bin {
     package: &'static str,
     name: &'static str,
@@ -57,43 +71,87 @@ impl Bin {
         }
     }
 
-    /// The path of this chapter's build of the binary.
+    /// The path of this chapter's build of the binary. Fails the test with an explanation if
+    /// there is none.
     pub fn path(&self) -> &Path {
-        self.path.get_or_init(|| self.find())
+        self.path.get_or_init(|| {
+            let test = std::env::current_exe().expect("the test's own path");
+            locate(&test, self.package, self.name).unwrap_or_else(|why| panic!("{why}"))
+        })
     }
+}
 
-    fn find(&self) -> PathBuf {
-        // Integration tests run from target/<profile>/deps, where the binaries are built.
-        let test = std::env::current_exe().unwrap();
-        let deps = test.parent().unwrap();
-        let fingerprints = deps.parent().unwrap().join(".fingerprint");
-        let marker = format!("bin-{}", self.name);
-        let file_stem = self.name.replace('-', "_");
-        let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&fingerprints)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", fingerprints.display()))
-            .filter_map(|entry| {
-                let dir = entry.ok()?.path();
-                let (package, hash) = dir.file_name()?.to_str()?.rsplit_once('-')?;
-                if package != self.package || !dir.join(&marker).exists() {
-                    return None;
-                }
-                let exe = deps
-                    .join(format!("{file_stem}-{hash}"))
-                    .with_extension(std::env::consts::EXE_EXTENSION);
-                Some((exe.metadata().ok()?.modified().ok()?, exe))
-            })
-            .collect();
-        found.sort();
-        match found.pop() {
-            Some((_, exe)) => exe,
-            None => panic!(
-                "no build of {}'s {} under {}",
-                self.package,
-                self.name,
-                fingerprints.display()
-            ),
+/// Finds `package`'s build of its binary `name` in the cargo build folder that `test` (an
+/// executable cargo built) runs from. See [`Bin`] for the two layouts it knows.
+fn locate(test: &Path, package: &str, name: &str) -> Result<PathBuf, String> {
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    let marker = format!("bin-{name}");
+    let dir = test.parent().unwrap_or(Path::new(""));
+    let mut builds = Vec::new();
+    let searched = if dir.file_name() == Some(OsStr::new("deps")) {
+        // <profile>/deps/<name>-<hash>, described by <profile>/.fingerprint/<package>-<hash>/.
+        let fingerprints = dir.with_file_name(".fingerprint");
+        for unit in read_dir(&fingerprints)? {
+            let Some((unit_package, hash)) = unit
+                .file_name()
+                .and_then(OsStr::to_str)
+                .and_then(|n| n.rsplit_once('-'))
+            else {
+                continue;
+            };
+            if unit_package == package && unit.join(&marker).is_file() {
+                let stem = name.replace('-', "_");
+                builds.push(dir.join(format!("{stem}-{hash}{}", std::env::consts::EXE_SUFFIX)));
+            }
         }
+        fingerprints
+    } else if let Some(build) = new_layout_build_dir(dir) {
+        // <profile>/build/<package>/<hash>/{out/<name>, fingerprint/bin-<name>}.
+        let units = build.join(package);
+        for unit in read_dir(&units)? {
+            if unit.join("fingerprint").join(&marker).is_file() {
+                builds.push(unit.join("out").join(&file));
+            }
+        }
+        units
+    } else {
+        return Err(format!(
+            "testkit cannot find {package}'s `{name}`: this test runs from {}, which is neither \
+             cargo's <profile>/deps/ folder nor <profile>/build/<package>/<hash>/out/; has \
+             cargo's build folder changed its layout? (see testkit::Bin)",
+            dir.display()
+        ));
+    };
+    builds
+        .into_iter()
+        .filter_map(|exe| Some((exe.metadata().ok()?.modified().ok()?, exe)))
+        .max()
+        .map(|(_, exe)| exe)
+        .ok_or_else(|| {
+            format!(
+                "testkit found no build of {package}'s `{name}` under {}: cargo builds a \
+                 package's binaries before its integration tests, so run this test with \
+                 `cargo test -p {package}`",
+                searched.display()
+            )
+        })
+}
+
+/// For a test in `<profile>/build/<package>/<hash>/out/`, the `<profile>/build` folder.
+fn new_layout_build_dir(dir: &Path) -> Option<&Path> {
+    if dir.file_name()? != "out" {
+        return None;
     }
+    let build = dir.parent()?.parent()?.parent()?;
+    (build.file_name()? == "build").then_some(build)
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("testkit cannot read {}: {e}", dir.display()))?;
+    Ok(entries
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .collect())
 }
 
 impl AsRef<OsStr> for Bin {
@@ -252,17 +310,15 @@ impl Program {
     /// exit status. Everything it wrote to stderr is then in [`Program::stderr`].
     pub fn wait(&mut self) -> ExitStatus {
         self.close_stdin();
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let left = deadline.saturating_duration_since(Instant::now());
+        let started = Instant::now();
+        match self.child.wait_timeout(PATIENCE) {
+            Ok(Some(status)) => {
+                let left = PATIENCE.saturating_sub(started.elapsed());
                 let _ = self.stderr_ended.recv_timeout(left);
-                return status;
+                status
             }
-            if Instant::now() > deadline {
-                self.fail("did not exit within the time limit");
-            }
-            thread::sleep(Duration::from_millis(5));
+            Ok(None) => self.fail("did not exit within the time limit"),
+            Err(error) => self.fail(&format!("cannot wait for it: {error}")),
         }
     }
 
@@ -459,4 +515,101 @@ pub fn shell_reply(client: &mut Program) -> String {
     }
     text.truncate(size);
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::{self, File};
+    use std::time::SystemTime;
+
+    /// Creates an empty file (and its folders), last modified `age` seconds ago.
+    fn touch(path: &Path, age: u64) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = File::create(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(age))
+            .unwrap();
+    }
+
+    fn exe(path: &Path) -> PathBuf {
+        path.with_extension(std::env::consts::EXE_EXTENSION)
+    }
+
+    #[test]
+    fn finds_the_packages_newest_build_in_the_deps_layout() {
+        let tmp = tempfile::tempdir().unwrap();
+        let debug = tmp.path().join("debug");
+        let (deps, prints) = (debug.join("deps"), debug.join(".fingerprint"));
+        // Our package's server, built twice; its unit-test harness (also deps/server-<hash>);
+        // another chapter's server, newer than all of them.
+        touch(&prints.join("ch06-phone-echo-aaa/bin-server"), 0);
+        touch(&exe(&deps.join("server-aaa")), 30);
+        touch(&prints.join("ch06-phone-echo-bbb/bin-server"), 0);
+        touch(&exe(&deps.join("server-bbb")), 20);
+        touch(&prints.join("ch06-phone-echo-ccc/test-bin-server"), 0);
+        touch(&exe(&deps.join("server-ccc")), 10);
+        touch(&prints.join("ch07-link-loop-ddd/bin-server"), 0);
+        touch(&exe(&deps.join("server-ddd")), 0);
+        let test = exe(&deps.join("lesson-eee"));
+        assert_eq!(
+            locate(&test, "ch06-phone-echo", "server"),
+            Ok(exe(&deps.join("server-bbb")))
+        );
+        // A name with a dash is built as a file with an underscore.
+        touch(&prints.join("ch08-udp-chat-fff/bin-echo-server"), 0);
+        touch(&exe(&deps.join("echo_server-fff")), 0);
+        assert_eq!(
+            locate(&test, "ch08-udp-chat", "echo-server"),
+            Ok(exe(&deps.join("echo_server-fff")))
+        );
+    }
+
+    #[test]
+    fn finds_the_build_in_the_new_layout() {
+        let tmp = tempfile::tempdir().unwrap();
+        let build = tmp.path().join("debug/build");
+        touch(&build.join("ch06-phone-echo/aaa/fingerprint/bin-server"), 0);
+        touch(&exe(&build.join("ch06-phone-echo/aaa/out/server")), 0);
+        touch(
+            &build.join("ch06-phone-echo/bbb/fingerprint/test-bin-server"),
+            0,
+        );
+        touch(&exe(&build.join("ch06-phone-echo/bbb/out/server-bbb")), 0);
+        touch(&build.join("ch07-link-loop/ccc/fingerprint/bin-server"), 0);
+        touch(&exe(&build.join("ch07-link-loop/ccc/out/server")), 0);
+        let test = exe(&build.join("ch06-phone-echo/ddd/out/lesson-ddd"));
+        assert_eq!(
+            locate(&test, "ch06-phone-echo", "server"),
+            Ok(exe(&build.join("ch06-phone-echo/aaa/out/server")))
+        );
+    }
+
+    #[test]
+    fn an_unknown_layout_or_a_missing_build_is_explained() {
+        let tmp = tempfile::tempdir().unwrap();
+        let elsewhere = tmp.path().join("bin/lesson");
+        let why = locate(&elsewhere, "ch06-phone-echo", "server").unwrap_err();
+        assert!(why.contains("neither cargo's <profile>/deps/"), "{why}");
+
+        let deps = tmp.path().join("debug/deps");
+        touch(
+            &tmp.path()
+                .join("debug/.fingerprint/ch06-phone-echo-aaa/test-bin-server"),
+            0,
+        );
+        let why = locate(&deps.join("lesson"), "ch06-phone-echo", "server").unwrap_err();
+        assert!(
+            why.contains("no build of ch06-phone-echo's `server`"),
+            "{why}"
+        );
+        assert!(why.contains("cargo test -p ch06-phone-echo"), "{why}");
+    }
+
+    #[test]
+    fn the_lookup_searches_where_this_test_runs() {
+        // testkit has no binaries, but the lookup runs where cargo put this very test.
+        let test = std::env::current_exe().unwrap();
+        let why = locate(&test, "testkit", "server").unwrap_err();
+        assert!(why.contains("no build of testkit's `server`"), "{why}");
+    }
 }

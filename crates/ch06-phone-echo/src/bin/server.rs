@@ -54,6 +54,7 @@ fn main() -> support::Result {
 
     // close(): hang up; then switch the phone off. (Dropping a socket closes it.)
     drop(conn);
+    println!("call from {addr} ended");
     drop(phone);
     Ok(())
 }

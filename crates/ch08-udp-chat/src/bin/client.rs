@@ -1,17 +1,17 @@
 //! 八 基于UDP的套接字 — the QQ chat's client.
 //!
-//! Choose whom to talk to from the contact book (请选择聊天对象), then type messages
-//! (请输入消息,回车发送); each is sent to that contact, and the reply is shown with the
-//! address it came from. `quit` goes back to choosing; `quit` when choosing, or the end of
-//! input, stops. Empty messages are skipped, as in the article.
+//! Choose whom to talk to from the numbered contact book (请选择聊天对象), by number or name,
+//! then type messages (请输入消息,回车发送); each is sent to that contact, and the reply is
+//! shown with the address it came from. `quit` goes back to choosing; `quit` when choosing,
+//! or the end of input, stops. Empty messages are skipped, as in the article.
 //!
-//! The book is the article's four friends, all at `--addr` (one server plays all of them),
-//! plus whoever you add with `--contact NAME=HOST:PORT`.
+//! The book is the article's four friends, all at `--addr`: in the article, one server plays
+//! all of them, and the client says so. Add others with `--contact NAME=HOST:PORT`.
 
 use std::net::{SocketAddr, UdpSocket};
 
 use anyhow::Context;
-use ch08_udp_chat::{BUFSIZE, ContactBook, Keyboard, client_bind_addr, colour, message_line};
+use ch08_udp_chat::{BUFSIZE, ContactBook, Keyboard, colour, message_line};
 use clap::Parser;
 
 fn main() -> support::Result {
@@ -24,33 +24,40 @@ fn main() -> support::Result {
 
     // socket(AF_INET, SOCK_DGRAM) on a port the kernel picks. One socket talks to everybody:
     // each sendto names its own destination.
-    let local = client_bind_addr(book.addrs());
+    let local = support::client_bind_addr(book.addrs());
     let phone = UdpSocket::bind(local).with_context(|| format!("could not bind {local}"))?;
 
     let colour = colour();
     let mut keyboard = Keyboard::new();
     let mut buf = [0u8; BUFSIZE];
-    // 请选择聊天对象: "choose whom to chat with".
-    while let Some(qq_name) = keyboard.ask("choose whom to chat with: ") {
-        if qq_name.is_empty() {
+    println!("your contacts (choose one by its number or its name):");
+    for line in book.listing() {
+        println!("{line}");
+    }
+    // 请选择聊天对象: "choose whom to chat with". The article wants the exact name (狗哥alex
+    // needs a Chinese input method) and checks it only after you type a message, then drops
+    // your messages without a word; we take a number or a part of a name, and check at once.
+    'choosing: while let Some(answer) = keyboard.ask("choose whom to chat with: ") {
+        if answer.is_empty() {
             continue;
         }
-        if qq_name == "quit" {
+        if answer == "quit" {
             break;
         }
-        // The article checks the name only after you type a message, and then drops your
-        // messages without a word; we check it at once.
-        let Some(to) = book.get(&qq_name) else {
-            println!(
-                "no contact called {qq_name:?}; choose one of: {}",
-                book.names()
-            );
-            continue;
+        let (qq_name, to) = match book.choose(&answer) {
+            Ok(contact) => contact,
+            Err(why) => {
+                println!("{why}");
+                continue;
+            }
         };
         println!("chatting with {qq_name} at {to} (quit to choose again)");
 
         // 请输入消息,回车发送: "type a message, Enter sends it".
-        while let Some(msg) = keyboard.ask("type a message, Enter sends it: ") {
+        loop {
+            let Some(msg) = keyboard.ask("type a message, Enter sends it: ") else {
+                break 'choosing; // the end of input
+            };
             if msg == "quit" {
                 break;
             }

@@ -8,7 +8,7 @@
 use std::net::{SocketAddr, UdpSocket};
 
 use anyhow::Context;
-use ch08_udp_chat::{BUFSIZE, client_bind_addr};
+use ch08_udp_chat::BUFSIZE;
 use clap::Parser;
 use support::py_bytes;
 
@@ -17,7 +17,7 @@ fn main() -> support::Result {
 
     // socket(AF_INET, SOCK_DGRAM), bound to a port the kernel picks: a phone of our own.
     // (Python binds it for you at the first sendto.) No connect: there is no call to dial.
-    let local = client_bind_addr([args.addr]);
+    let local = support::client_bind_addr([args.addr]);
     let phone = UdpSocket::bind(local).with_context(|| format!("could not bind {local}"))?;
 
     let mut buf = [0u8; BUFSIZE];

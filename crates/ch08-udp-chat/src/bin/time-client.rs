@@ -11,7 +11,7 @@
 use std::net::{SocketAddr, UdpSocket};
 
 use anyhow::Context;
-use ch08_udp_chat::{BUFSIZE, client_bind_addr};
+use ch08_udp_chat::BUFSIZE;
 use clap::Parser;
 use support::py_bytes;
 
@@ -19,7 +19,7 @@ fn main() -> support::Result {
     let args = Args::parse();
 
     // socket(AF_INET, SOCK_DGRAM) on a port the kernel picks.
-    let local = client_bind_addr([args.addr]);
+    let local = support::client_bind_addr([args.addr]);
     let phone = UdpSocket::bind(local).with_context(|| format!("could not bind {local}"))?;
     // connect(): no handshake, nothing is sent. From now on this socket talks only to the
     // time server: send() goes there, and recv() takes only what comes from there.

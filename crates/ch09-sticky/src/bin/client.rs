@@ -2,6 +2,7 @@
 //!
 //! It sends a command and takes one recv(1024) as the reply. A longer reply leaves its rest
 //! in the socket, and the next command's recv picks that up instead of its own answer.
+//! `--brief` shows each reply as its size and its first and last lines.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -35,7 +36,7 @@ fn main() -> support::Result {
             println!("the server hung up");
             break;
         }
-        support::show_reply(&buf[..n]);
+        support::print_reply(&buf[..n], args.brief);
     }
 
     // close(): hang up.
@@ -49,4 +50,7 @@ struct Args {
     /// Address of the server
     #[arg(long, default_value = "127.0.0.1:8009", value_parser = support::parse_addr)]
     addr: SocketAddr,
+    /// Show each reply in a few lines: its size, its first and last lines
+    #[arg(long)]
+    brief: bool,
 }

@@ -2,7 +2,8 @@
 //!
 //! It sends each command as one datagram and reads one datagram, at most 1024 bytes, as the
 //! reply. The server sends two per command, so the replies fall behind; and whatever does
-//! not fit in 1024 bytes is gone.
+//! not fit in 1024 bytes is gone. `--brief` shows each reply as its size and its first and
+//! last lines.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -13,10 +14,11 @@ use clap::Parser;
 fn main() -> support::Result {
     let args = Args::parse();
 
-    // socket(): any free local port will do; UDP has no connect() to make.
-    let client = UdpSocket::bind("127.0.0.1:0").context("could not open a UDP socket")?;
+    // socket(AF_INET, SOCK_DGRAM) on a port the kernel picks, as ch08's clients do.
+    let local = support::client_bind_addr([args.addr]);
+    let phone = UdpSocket::bind(local).with_context(|| format!("could not bind {local}"))?;
     // UDP never says whether anyone is listening: do not wait for ever.
-    client.set_read_timeout(Some(Duration::from_secs(5)))?;
+    phone.set_read_timeout(Some(Duration::from_secs(5)))?;
 
     let mut buf = [0u8; 1024];
     for cmd in support::input(">>: ") {
@@ -25,14 +27,19 @@ fn main() -> support::Result {
         }
 
         // sendto(): the command, as one datagram.
-        client.send_to(cmd.as_bytes(), args.addr)?;
+        phone
+            .send_to(cmd.as_bytes(), args.addr)
+            .with_context(|| format!("could not send to {}", args.addr))?;
 
         // recvfrom(1024): one datagram. If it was longer than 1024 bytes, the rest is lost.
-        match client.recv_from(&mut buf) {
-            Ok((n, _)) => support::show_reply(&buf[..n]),
+        match phone.recv_from(&mut buf) {
+            Ok((n, _)) => support::print_reply(&buf[..n], args.brief),
             Err(error) => println!("no reply ({error}): UDP cannot tell whether anyone is there"),
         }
     }
+
+    // close(): switch the phone off.
+    drop(phone);
     Ok(())
 }
 
@@ -42,4 +49,7 @@ struct Args {
     /// Address of the server
     #[arg(long, default_value = "127.0.0.1:8009", value_parser = support::parse_addr)]
     addr: SocketAddr,
+    /// Show each reply in a few lines: its size, its first and last lines
+    #[arg(long)]
+    brief: bool,
 }

@@ -16,30 +16,30 @@ fn main() -> support::Result {
     shell::refuse_remote(args.addr, args.allow_remote)?;
 
     // socket() + bind(): a UDP socket has no listen() and no accept(), no calls at all.
-    let server =
+    let phone =
         UdpSocket::bind(args.addr).with_context(|| format!("could not bind {}", args.addr))?;
-    println!("listening on {}", server.local_addr()?);
+    println!("listening on {}", phone.local_addr()?);
 
     let mut buf = [0u8; 1024];
     loop {
         // recvfrom(1024): one datagram is one command, from whoever sent it.
-        let (n, addr) = match server.recv_from(&mut buf) {
+        let (n, addr) = match phone.recv_from(&mut buf) {
             Ok(got) => got,
             Err(error) => {
                 println!("recvfrom failed: {error}");
                 continue;
             }
         };
-        println!("recvfrom {addr}: {}", py_bytes(&buf[..n]));
+        println!("recvfrom {} from {addr}", py_bytes(&buf[..n]));
         let out = shell::run(&String::from_utf8_lossy(&buf[..n]));
 
         // sendto() twice: stderr, then stdout, each its own datagram, even when empty.
         for (name, part) in [("stderr", out.stderr), ("stdout", out.stdout)] {
-            match server.send_to(&part, addr) {
-                Ok(sent) => println!("sendto {addr}: {sent} bytes ({name})"),
+            match phone.send_to(&part, addr) {
+                Ok(sent) => println!("sendto {sent} bytes ({name}) to {addr}"),
                 // A datagram holds at most 65507 bytes: a longer one is not sent at all.
                 Err(error) => println!(
-                    "sendto {addr}: {} bytes ({name}) failed: {error}",
+                    "sendto {} bytes ({name}) to {addr} failed: {error}",
                     part.len()
                 ),
             }

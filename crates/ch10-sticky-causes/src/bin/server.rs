@@ -43,6 +43,8 @@ fn main() -> support::Result {
     }
 
     // close(): hang up.
+    drop(conn);
+    println!("call from {addr} ended");
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //!
 //! It sends a command, receives the reply's length as text, answers `recv_ready`, and then
 //! receives exactly that many bytes, however many recv calls it takes.
+//! `--brief` shows each reply as its size and its first and last lines.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -51,7 +52,7 @@ fn main() -> support::Result {
             );
             reply.extend_from_slice(&buf[..n]);
         }
-        support::show_reply(&reply);
+        support::print_reply(&reply, args.brief);
     }
 
     // close(): hang up.
@@ -81,4 +82,7 @@ struct Args {
     /// Address of the server
     #[arg(long, default_value = "127.0.0.1:8011", value_parser = support::parse_addr)]
     addr: SocketAddr,
+    /// Show each reply in a few lines: its size, its first and last lines
+    #[arg(long)]
+    brief: bool,
 }
