@@ -9,6 +9,12 @@
 mod build;
 mod harness;
 
+mod ch06;
+mod ch07;
+mod ch08;
+mod ch09;
+mod ch10;
+mod ch11;
 mod ch12;
 mod ch12b;
 mod ch13;
@@ -59,6 +65,12 @@ fn exercises() -> Vec<Exercise> {
 /// The check of exercise `id`.
 fn steps(id: &str) -> Vec<Step> {
     match id {
+        "ch06-1" => ch06::steps(),
+        "ch07-1" => ch07::steps(),
+        "ch08-1" => ch08::steps(),
+        "ch09-1" => ch09::steps(),
+        "ch10-1" => ch10::steps(),
+        "ch11-1" => ch11::steps(),
         "ch12-1" => ch12::steps(),
         "ch12b-1" => ch12b::steps(),
         "ch13-1" => ch13::steps(),
