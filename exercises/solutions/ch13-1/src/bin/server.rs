@@ -11,9 +11,9 @@ use std::time::Duration;
 use anyhow::Context;
 use ch12_struct_header::{Reply, pack_header};
 use ch13_hmac_auth::{ANSWER_LEN, CHALLENGE_LEN, KeyArg, Received, recv_answer};
+use clap::Parser;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
-use clap::Parser;
 use socket2::{Domain, Socket, Type};
 use support::{py_bytes, shell};
 

@@ -98,7 +98,9 @@ fn run(phone: &mut TcpStream, words: &[&str]) -> anyhow::Result<bool> {
         ["get", remote] => get(phone, remote, base_name(remote))?,
         ["get", remote, file] => get(phone, remote, file)?,
         _ => {
-            return Err(Refused(format!("unknown command {:?} (try help)", words.join(" "))).into());
+            return Err(
+                Refused(format!("unknown command {:?} (try help)", words.join(" "))).into(),
+            );
         }
     }
     Ok(true)
