@@ -90,7 +90,14 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["check", id] => check(id, None),
-        ["check", id, "--bins", dir] => check(id, Some(PathBuf::from(dir))),
+        // Absolute, since the checks run some programs in other folders.
+        ["check", id, "--bins", dir] => match std::fs::canonicalize(dir) {
+            Ok(dir) => check(id, Some(dir)),
+            Err(error) => {
+                eprintln!("exercise: {dir}: {error}");
+                ExitCode::from(2)
+            }
+        },
         ["verify", ids @ ..] => verify(ids),
         _ => {
             eprintln!("usage: exercise check ID [--bins DIR] | exercise verify [ID...]");
