@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::thread;
 use std::time::Duration;
 
-use crate::harness::{Ctx, Outcome, Step, fake_server, run_for};
+use crate::harness::{Ctx, Outcome, Step, describe, fake_server, run_for};
 
 pub fn steps() -> Vec<Step> {
     vec![
@@ -52,13 +52,12 @@ fn in_order(ran: &crate::harness::Ran, input: &str, expected: &[&str]) -> Outcom
         match rest.find(part) {
             Some(at) => rest = rest[at + part.len() - 1..].to_owned(),
             None => {
-                let shown: String = part.chars().take(40).collect();
+                let shown = describe(part);
                 return Err(format!(
                     "Your client, given `{commands}`, should print each reply whole; its output \
-                     lacks {shown:?}{} where it should be. Look at the `[N bytes]` line: is N \
+                     lacks {shown} where it should be. Look at the `[N bytes]` line: is N \
                      the length the server announced? Count what each recv returned, not the \
                      whole reply so far. It printed:\n{}",
-                    if part.len() > 40 { "..." } else { "" },
                     ran.shown()
                 ));
             }

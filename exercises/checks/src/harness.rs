@@ -151,22 +151,45 @@ impl Ran {
         format!("{}{}", self.stdout, self.stderr)
     }
 
-    /// Its output, indented, for a failure message (the last lines, if there are many).
+    /// Its output, indented, for a failure message: all of it if it is short; else the lines
+    /// that say the most (replies' `[N bytes]`, errors, prompts) and the last few.
     pub fn shown(&self) -> String {
         let output = self.output();
         let lines: Vec<&str> = output.lines().collect();
-        let start = lines.len().saturating_sub(12);
-        let mut shown = if start > 0 {
-            format!("  ... ({start} lines before)\n")
-        } else {
-            String::new()
+        let cut = |line: &str| -> String {
+            let short: String = line.chars().take(160).collect();
+            if short.len() < line.len() {
+                format!("{short}...")
+            } else {
+                short
+            }
         };
-        for line in &lines[start..] {
-            let line: String = line.chars().take(160).collect();
-            shown.push_str(&format!("  | {line}\n"));
-        }
         if lines.is_empty() {
-            shown.push_str("  (it printed nothing)\n");
+            return "  (it printed nothing)\n".into();
+        }
+        if lines.len() <= 14 {
+            return lines
+                .iter()
+                .map(|line| format!("  | {}\n", cut(line)))
+                .collect();
+        }
+        let notable = |line: &&&str| {
+            (line.starts_with('[') && line.ends_with(" bytes]"))
+                || ["Error", "error", "panicked", ">>:", "ftp>", "the server"]
+                    .iter()
+                    .any(|word| line.contains(word))
+        };
+        let mut shown = format!(
+            "  ({} lines; the ones that say the most, then the last:)\n",
+            lines.len()
+        );
+        let head = &lines[..lines.len() - 3];
+        for line in head.iter().filter(notable).take(10) {
+            shown.push_str(&format!("  | {}\n", cut(line)));
+        }
+        shown.push_str("  | ...\n");
+        for line in &lines[lines.len() - 3..] {
+            shown.push_str(&format!("  | {}\n", cut(line)));
         }
         shown
     }
@@ -441,4 +464,20 @@ fn pump(
         passed[usize::from(!up)].fetch_add(pass, std::sync::atomic::Ordering::SeqCst);
     }
     let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+/// Text a program should have printed, as a failure message names it: short text as it is, a
+/// long one by its size and its first and last lines.
+pub fn describe(text: &str) -> String {
+    let lines: Vec<&str> = text.trim_matches('\n').lines().collect();
+    if text.len() <= 40 || lines.len() < 3 {
+        return format!("{text:?}");
+    }
+    format!(
+        "the {} bytes from {:?} to {:?} ({} lines)",
+        text.len(),
+        lines[0],
+        lines[lines.len() - 1],
+        lines.len()
+    )
 }
