@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::harness::{Ctx, Outcome, Step, describe, run_for, start_server};
+use crate::harness::{Ctx, Outcome, Step, describe, first_missing, run_for, start_server};
 
 pub fn steps() -> Vec<Step> {
     vec![
@@ -63,23 +63,17 @@ fn shell(ctx: &Ctx, input: &str, expected: &[&str]) -> Outcome {
             ran.shown()
         ));
     }
-    let mut rest = format!("\n{}", ran.stdout);
-    for part in expected {
-        match rest.find(part) {
-            Some(at) => rest = rest[at + part.len() - 1..].to_owned(),
-            None => {
-                let shown = describe(part);
-                return Err(format!(
-                    "Your client, given `{commands}`, should show each reply whole and in \
-                     order; the output lacks {} where it should be. A reply longer than \
-                     one recv, or one recv that takes the end of one reply and the start of the \
-                     next, must not fool the client: the server must mark where each reply \
-                     ends, and the client read up to that mark. It printed:\n{}",
-                    shown,
-                    ran.shown()
-                ));
-            }
-        }
+    if let Some(part) = first_missing(&ran.stdout, expected) {
+        let shown = describe(part);
+        return Err(format!(
+            "Your client, given `{commands}`, should show each reply whole and in \
+             order; the output lacks {} where it should be. A reply longer than \
+             one recv, or one recv that takes the end of one reply and the start of the \
+             next, must not fool the client: the server must mark where each reply \
+             ends, and the client read up to that mark. It printed:\n{}",
+            shown,
+            ran.shown()
+        ));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::thread;
 use std::time::Duration;
 
-use crate::harness::{Ctx, Outcome, Step, describe, fake_server, run_for};
+use crate::harness::{Ctx, Outcome, Step, describe, fake_server, first_missing, run_for};
 
 pub fn steps() -> Vec<Step> {
     vec![
@@ -47,21 +47,15 @@ fn articles_server(ctx: &Ctx, input: &str, expected: &[&str]) -> Outcome {
 
 fn in_order(ran: &crate::harness::Ran, input: &str, expected: &[&str]) -> Outcome {
     let commands = input.trim_end().replace('\n', "`, `");
-    let mut rest = format!("\n{}", ran.stdout);
-    for part in expected {
-        match rest.find(part) {
-            Some(at) => rest = rest[at + part.len() - 1..].to_owned(),
-            None => {
-                let shown = describe(part);
-                return Err(format!(
-                    "Your client, given `{commands}`, should print each reply whole; its output \
-                     lacks {shown} where it should be. Look at the `[N bytes]` line: is N \
-                     the length the server announced? Count what each recv returned, not the \
-                     whole reply so far. It printed:\n{}",
-                    ran.shown()
-                ));
-            }
-        }
+    if let Some(part) = first_missing(&ran.stdout, expected) {
+        let shown = describe(part);
+        return Err(format!(
+            "Your client, given `{commands}`, should print each reply whole; its output \
+             lacks {shown} where it should be. Look at the `[N bytes]` line: is N \
+             the length the server announced? Count what each recv returned, not the \
+             whole reply so far. It printed:\n{}",
+            ran.shown()
+        ));
     }
     if !ran.finished {
         return Err(format!(

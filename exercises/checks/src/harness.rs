@@ -481,3 +481,17 @@ pub fn describe(text: &str) -> String {
         lines.len()
     )
 }
+
+/// The first of `parts` that `output` does not hold after the ones before it, if any: for
+/// replies that must come out whole and in order. Each part may start with the newline that
+/// ended the one before it.
+pub fn first_missing<'a>(output: &str, parts: &[&'a str]) -> Option<&'a str> {
+    let mut rest = format!("\n{output}");
+    for part in parts {
+        let Some(at) = rest.find(part) else {
+            return Some(part);
+        };
+        rest = rest[at + part.len().saturating_sub(1)..].to_owned();
+    }
+    None
+}
