@@ -216,16 +216,17 @@ impl Conn {
 
     /// Sends a request and reads one reply frame.
     fn call(&mut self, request: &Request) -> Result<Reply, String> {
-        proto::send(&mut self.0, request).map_err(|e| format!("sending {request:?}: {e}"))?;
+        proto::send(&mut self.0, request).map_err(|e| format!("sending {}: {e}", json(request)))?;
         self.reply(request)
     }
 
     fn reply(&mut self, request: &Request) -> Result<Reply, String> {
         match proto::recv::<Reply>(&mut self.0) {
             Ok(Some(reply)) => Ok(reply),
-            Ok(None) => Err(format!("the server hung up after {request:?}")),
+            Ok(None) => Err(format!("the server hung up after {}", json(request))),
             Err(e) => Err(format!(
-                "no reply to {request:?} (within {WAIT:?}, or not a reply frame): {e}"
+                "no reply to {} (within {WAIT:?}, or not a reply frame): {e}",
+                json(request)
             )),
         }
     }
@@ -261,8 +262,8 @@ fn login(addr: SocketAddr, user: &str) -> Result<Conn, String> {
     let (reply, _) = conn.login_with(user, &password(user))?;
     if reply.status != Status::Ok {
         return Err(format!(
-            "{user} could not log in with the right password: {:?}",
-            reply.error
+            "{user} could not log in with the right password: {}",
+            why(&reply)
         ));
     }
     Ok(conn)
@@ -293,7 +294,7 @@ fn put(conn: &mut Conn, path: &str, data: &[u8], md5_sent: Option<&str>) -> Resu
 fn put_ok(conn: &mut Conn, path: &str, data: &[u8]) -> Result<(), String> {
     let reply = put(conn, path, data, None)?;
     if reply.status != Status::Ok {
-        return Err(format!("put {path} was refused: {:?}", reply.error));
+        return Err(format!("put {path} was refused: {}", why(&reply)));
     }
     Ok(())
 }
@@ -314,7 +315,7 @@ fn get(
     }
     let size = reply
         .size
-        .ok_or(format!("the reply to {request:?} gives no size"))?;
+        .ok_or(format!("the reply to {} gives no size", json(&request)))?;
     let want = size.saturating_sub(offset);
     if want > 64 << 20 {
         return Err(format!(
@@ -344,14 +345,14 @@ fn get(
 fn get_ok(conn: &mut Conn, path: &str) -> Result<Vec<u8>, String> {
     match get(conn, path, 0)? {
         Ok((data, _)) => Ok(data),
-        Err(reply) => Err(format!("get {path} was refused: {:?}", reply.error)),
+        Err(reply) => Err(format!("get {path} was refused: {}", why(&reply))),
     }
 }
 
 fn ok(conn: &mut Conn, request: Request) -> Result<Reply, String> {
     let reply = conn.call(&request)?;
     if reply.status != Status::Ok {
-        return Err(format!("{request:?} was refused: {:?}", reply.error));
+        return Err(format!("{} was refused: {}", json(&request), why(&reply)));
     }
     Ok(reply)
 }
@@ -406,7 +407,7 @@ fn login_replay(ctx: &Ctx) -> Outcome {
     let mut first = Conn::dial(addr)?;
     let (reply, proof) = first.login_with("alice", &password("alice"))?;
     if reply.status != Status::Ok {
-        return Err(format!("alice could not log in: {:?}", reply.error));
+        return Err(format!("alice could not log in: {}", why(&reply)));
     }
     drop(first);
     // Someone who recorded that login sends the same proof to a new challenge.
@@ -600,7 +601,8 @@ fn quota_of(conn: &mut Conn) -> Result<(u64, u64), String> {
         (Some(used), Some(quota)) => Ok((used, quota)),
         _ => Err(format!(
             "the reply to quota should be {{\"status\":\"ok\",\"used\":U,\"quota\":Q}}; it was \
-             {reply:?}"
+             {}",
+            json(&reply)
         )),
     }
 }
@@ -676,7 +678,7 @@ fn quota_freed(ctx: &Ctx) -> Outcome {
 // 5. cd ---------------------------------------------------------------------------------------
 
 fn cwd(conn: &mut Conn, request: Request) -> Result<String, String> {
-    let shown = format!("{request:?}");
+    let shown = json(&request);
     ok(conn, request)?.cwd.ok_or(format!(
         "the reply to {shown} should give the folder: {{\"cwd\": ...}}"
     ))
@@ -783,7 +785,8 @@ fn cd_refused(ctx: &Ctx) -> Outcome {
         let reply = alice.call(&Request::Cd { path: path.into() })?;
         if reply.status == Status::Ok {
             return Err(format!(
-                "cd {path} should be refused (no such folder), but it answered {reply:?}."
+                "cd {path} should be refused (no such folder), but it answered {}.",
+                json(&reply)
             ));
         }
     }
@@ -820,7 +823,8 @@ fn ls(conn: &mut Conn, path: Option<&str>) -> Result<Vec<Entry>, String> {
     };
     let reply = ok(conn, request.clone())?;
     let size = reply.size.ok_or(format!(
-        "the reply to {request:?} should say how many bytes of listing follow: {{\"size\": N}}"
+        "the reply to {} should say how many bytes of listing follow: {{\"size\": N}}",
+        json(&request)
     ))?;
     let mut json = Vec::new();
     (&mut conn.0)
@@ -859,7 +863,8 @@ fn ls_here(ctx: &Ctx) -> Outcome {
     ];
     if listed(&entries) != expected {
         return Err(format!(
-            "alice's home holds a.txt (3 bytes) and the folder docs; ls listed {entries:?}"
+            "alice's home holds a.txt (3 bytes) and the folder docs; ls listed {}",
+            json(&entries)
         ));
     }
     Ok(())
@@ -876,13 +881,15 @@ fn ls_path(ctx: &Ctx) -> Outcome {
     ];
     if listed(&entries) != expected {
         return Err(format!(
-            "docs holds b.txt (7 bytes) and the folder sub; ls docs listed {entries:?}"
+            "docs holds b.txt (7 bytes) and the folder sub; ls docs listed {}",
+            json(&entries)
         ));
     }
     let empty = ls(&mut alice, Some("/empty"))?;
     if !listed(&empty).is_empty() {
         return Err(format!(
-            "ls /empty should list nothing; it listed {empty:?}"
+            "ls /empty should list nothing; it listed {}",
+            json(&empty)
         ));
     }
     if alice
@@ -923,8 +930,9 @@ fn md5_put(ctx: &Ctx) -> Outcome {
         return Err(format!(
             "After the bytes and {{\"md5\": ...}}, a put's last reply should be \
              {{\"status\":\"ok\",\"md5\":\"{}\",\"size\":100000}}: the md5 the server computed \
-             of what it received. It was {reply:?}",
-            md5(&data)
+             of what it received. It was {}",
+            md5(&data),
+            json(&reply)
         ));
     }
     Ok(())
@@ -974,7 +982,7 @@ fn md5_get(ctx: &Ctx) -> Outcome {
             got.len(),
             md5(&data)
         )),
-        Err(reply) => Err(format!("get f.bin was refused: {:?}", reply.error)),
+        Err(reply) => Err(format!("get f.bin was refused: {}", why(&reply))),
     }
 }
 
@@ -1153,7 +1161,8 @@ fn resume_put(ctx: &Ctx) -> Outcome {
         let reply = ok(&mut alice, request)?;
         if reply.offset.unwrap_or(0) != 0 {
             return Err(format!(
-                "A first put of big.bin should start at 0: {reply:?}"
+                "A first put of big.bin should start at 0: {}",
+                json(&reply)
             ));
         }
         alice
@@ -1180,8 +1189,8 @@ fn resume_put(ctx: &Ctx) -> Outcome {
             }
             _ if Instant::now() > deadline => {
                 return Err(format!(
-                    "The second put of big.bin was refused: {:?}",
-                    reply.error
+                    "The second put of big.bin was refused: {}",
+                    why(&reply)
                 ));
             }
             _ => {}
@@ -1209,7 +1218,8 @@ fn resume_put(ctx: &Ctx) -> Outcome {
         return Err(format!(
             "The resumed put sent bytes {offset} to the end and the whole file's md5; the last \
              reply should be ok, with that md5 (the server hashes the part it had, then the \
-             rest). It was {last:?}"
+             rest). It was {}",
+            json(&last)
         ));
     }
     if get_ok(&mut alice, "big.bin")? != data {
@@ -1241,8 +1251,8 @@ fn resume_get(ctx: &Ctx) -> Outcome {
             },
         )),
         Err(reply) => Err(format!(
-            "get big.bin from {from} was refused: {:?}",
-            reply.error
+            "get big.bin from {from} was refused: {}",
+            why(&reply)
         )),
     }
 }
@@ -1365,4 +1375,17 @@ mod tests {
                      bytes\nftp> quit\n";
         assert!(progress_states(plain).is_empty());
     }
+}
+
+/// A request or a reply as it goes over the wire.
+fn json(message: &impl serde::Serialize) -> String {
+    serde_json::to_string(message).unwrap_or_else(|_| "?".into())
+}
+
+/// Why a reply refused.
+fn why(reply: &Reply) -> String {
+    reply
+        .error
+        .clone()
+        .unwrap_or_else(|| format!("{} (with no \"error\")", json(reply)))
 }
