@@ -186,7 +186,9 @@ impl Site {
         command
             .args(["--addr", &addr.to_string(), "--user", user])
             .current_dir(self.local(user))
-            .env("SOCKET_LESSONS_PASSWORD", password(user));
+            .env("SOCKET_LESSONS_PASSWORD", password(user))
+            // The name an older ch15 read; the chapter's demo sets both, too.
+            .env("FTP_PASSWORD", password(user));
         command
     }
 
@@ -1090,6 +1092,7 @@ fn bar_terminal(ctx: &Ctx) -> Outcome {
         .args(["--addr", &proxy.addr.to_string(), "--user", "alice"])
         .current_dir(site.local("alice"))
         .env("SOCKET_LESSONS_PASSWORD", password("alice"))
+        .env("FTP_PASSWORD", password("alice"))
         .env("TERM", "xterm");
     let ran = run_command_for(command, "put big.bin\nquit\n", WAIT * 2);
     let states = progress_states(&ran.stdout);
