@@ -78,6 +78,17 @@ fn broken_frames_are_refused_and_the_connection_closed() {
         let error = first_error(&answer);
         assert!(error.starts_with(expected), "{bytes:?}: {error}");
     }
+    // A header that is JSON null is not a hang-up: it gets an error, logged in or not.
+    for login in [false, true] {
+        let mut conn = testkit::connect(addr);
+        if login {
+            common::login(&mut conn, "alice");
+        }
+        conn.write_all(&frame(b"null")).unwrap();
+        let reply: Reply = proto::recv(&mut conn).unwrap().expect("a reply");
+        assert_eq!(reply.status, Status::Error);
+        assert!(reply.error.unwrap().contains("null"));
+    }
     still_serving(&site, addr);
 }
 
@@ -86,7 +97,11 @@ fn requests_of_the_wrong_shape_are_refused_and_the_connection_goes_on() {
     let site = Site::new(&[("alice", "1M")]);
     let (_server, addr) = site.start(&[]);
     let cases = [
-        (json!(["put", "a"]), "a request needs a \"cmd\""),
+        (
+            json!(["put", "a"]),
+            "a request must be a JSON object, not an array",
+        ),
+        (json!({"path": "a"}), "a request needs a \"cmd\""),
         (json!({"cmd": 7}), "\"cmd\" must be a string"),
         (
             json!({"cmd": "chmod", "path": "a"}),
@@ -135,7 +150,7 @@ fn requests_of_the_wrong_shape_are_refused_and_the_connection_goes_on() {
 #[test]
 fn sizes_that_lie() {
     let site = Site::new(&[("alice", "1M")]);
-    let (mut server, addr) = site.start(&["--idle-timeout", "1"]);
+    let (mut server, addr) = site.start(&["--request-timeout", "1"]);
 
     // Far more than the quota: refused before a byte.
     let answer = exchange(
@@ -153,13 +168,13 @@ fn sizes_that_lie() {
     server.line_containing("cut off after 400 of 1000 bytes");
     assert!(!site.home("alice").join("b").exists());
 
-    // Fewer bytes, then silence: the idle timeout ends it.
+    // Fewer bytes, then silence: the request timeout ends it.
     let mut conn = testkit::connect(addr);
     common::login(&mut conn, "alice");
     conn.write_all(&frame(br#"{"cmd":"put","path":"c","size":1000}"#))
         .unwrap();
     conn.write_all(&[2u8; 10]).unwrap();
-    server.line_containing("silent for 1 s, dropped");
+    server.line_containing("ended: too slow: over 1 s for a request");
 
     // More bytes than announced: the extra is read as the md5 frame, which it is not.
     let put = frame(br#"{"cmd":"put","path":"d","size":3}"#);

@@ -31,15 +31,30 @@ fn removing_and_replacing_files_gives_room_back() {
     let site = Site::new(&[("alice", "100K")]);
     let (_server, addr) = site.start(&[]);
     site.file("alice", "a", 60 * 1024);
-    site.file("alice", "b", 50 * 1024);
+    site.file("alice", "b", 48 * 1024);
     let done = site.client(
         addr,
         "alice",
-        "put a\nrm a\nput b\nput b\nput b again\nquota\n",
+        "put a\nrm a\nput b\nput b\nquota\nput b again\nquota\nput b\nrm b\nput b again\nquota\n",
     );
-    assert!(done.success, "{:?}", done);
-    // Replacing b by itself needs no more room than b; a second copy fits too, barely.
-    assert_eq!(done.stdout.last().unwrap(), "using 102400 of 102400 bytes");
+    let out: Vec<&str> = done.stdout.iter().map(String::as_str).collect();
+    // Removing a gives its room back; b replaces itself: room for the old copy and the
+    // new while the new one arrives, then only the new.
+    assert!(out[4].starts_with("put b -> b: 49152 bytes"), "{out:?}");
+    assert_eq!(out[5], "using 49152 of 102400 bytes");
+    // A second copy fits; replacing one of two no longer does, until the other goes.
+    assert!(out[6].starts_with("put b -> again: 49152 bytes"), "{out:?}");
+    assert_eq!(out[7], "using 98304 of 102400 bytes");
+    assert_eq!(
+        out[8],
+        "error: quota exceeded: this needs 49152 more bytes, and you use 98304 of your 102400"
+    );
+    assert_eq!(out[9], "removed b");
+    assert!(
+        out[10].starts_with("put b -> again: 49152 bytes"),
+        "{out:?}"
+    );
+    assert_eq!(out[11..], ["using 49152 of 102400 bytes"]);
 }
 
 #[test]
@@ -62,6 +77,6 @@ fn the_quota_counts_what_is_in_the_home_when_the_server_starts() {
     let (_server, addr) = site.start(&[]);
     site.file("alice", "new", 20 * 1024);
     let done = site.client(addr, "alice", "quota\nput new\n");
-    assert_eq!(done.stdout[1], "using 92160 of 102400 bytes");
+    assert_eq!(done.stdout[1], "using 94208 of 102400 bytes");
     assert!(done.stdout[2].starts_with("error: quota exceeded"));
 }
