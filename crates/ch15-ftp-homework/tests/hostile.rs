@@ -268,3 +268,43 @@ fn arbitrary_bytes_never_take_the_server_down() {
         })
         .unwrap();
 }
+
+/// Text from a client reaches the log escaped: a newline in a user name or a path cannot
+/// forge a log line, and an escape sequence cannot reach the terminal.
+#[test]
+fn names_with_newlines_and_escapes_cannot_forge_log_lines() {
+    let site = Site::new(&[("alice", "1M")]);
+    let (mut server, addr) = site.start(&[]);
+    let forged = "call from 6.6.6.6:666 ended";
+    let name = format!("x\n{forged}\u{1b}[2J");
+    common::try_proof(&mut testkit::connect(addr), &name, &"00".repeat(32));
+    let mut conn = testkit::connect(addr);
+    common::login(&mut conn, "alice");
+    for path in [format!("a\n{forged}"), format!("../\n{forged}")] {
+        let reply = common::call(&mut conn, &Request::Mkdir { path });
+        assert_eq!(reply.status, Status::Error);
+    }
+    let odd = json!({"cmd": format!("x\n{forged}")});
+    proto::send(&mut conn, &odd).unwrap();
+    let _: Reply = proto::recv(&mut conn).unwrap().unwrap();
+    proto::send(&mut conn, &Request::Quit).unwrap();
+    // Everything the server printed, up to the end of alice's call.
+    let mut lines = Vec::new();
+    let mut alice = false;
+    loop {
+        let line = server.line();
+        alice |= line.starts_with("alice@");
+        let end = alice && line.starts_with("call from") && line.ends_with(" ended");
+        lines.push(line);
+        if end {
+            break;
+        }
+    }
+    for line in &lines {
+        assert!(!line.starts_with(forged), "{line}");
+        assert!(!line.contains('\u{1b}'), "{line:?}");
+    }
+    let failed = lines.iter().find(|line| line.contains("failed login as"));
+    let expected = r#"failed login as "x\ncall from 6.6.6.6:666 ended\u{1b}[2J""#;
+    assert!(failed.unwrap().ends_with(expected), "{lines:?}");
+}

@@ -110,10 +110,17 @@ fn not_plain<T>(path: &VPath) -> Result<T, Problem> {
     refuse(format!("{path}: not a regular file or folder"))
 }
 
-/// Opens a file for reading, refusing anything that is not a regular file: without following
-/// a link (`O_NOFOLLOW`), and without waiting for a FIFO's writer (`O_NONBLOCK`); then
-/// checks what was opened (`fstat`), in case it changed since it was looked at.
+/// Opens a file for reading, refusing anything that is not a regular file: looked at first,
+/// then opened without following a link (`O_NOFOLLOW`) and without waiting for a FIFO's
+/// writer (`O_NONBLOCK`), then what was opened checked again (`fstat`), in case it changed
+/// in between.
 fn open_file(home: &Dir, path: &VPath) -> Result<(std::fs::File, u64), Problem> {
+    match look(home, path)? {
+        Found::File { .. } => {}
+        Found::Folder => return refuse(format!("{path}: is a directory")),
+        Found::Nothing => return refuse(format!("{path}: no such file or directory")),
+        Found::Other => return not_plain(path),
+    }
     let file = home
         .open_with(
             path.relative(),

@@ -14,7 +14,7 @@ use cap_std::fs::{OpenOptions, OpenOptionsExt};
 use md5::{Digest, Md5};
 use support::Throttle;
 
-use super::{Found, PLAIN, User, fs_refusal, look, not_plain, partial_path};
+use super::{Found, PLAIN, User, look, not_plain, partial_path};
 use crate::conn::Conn;
 use crate::proto::{self, Reply, Trailer};
 use crate::quota::{Account, Books, Usage};
@@ -45,7 +45,7 @@ pub fn put(
         .and_then(|_| hash_prefix(&mut (&mut file).take(have), have, &mut md5));
     let mut flusher = read_back
         .and_then(|()| Flusher::start(&file))
-        .map_err(|error| fs_refusal(error, &target))?;
+        .map_err(|error| cannot_store(&target, error))?;
     conn.busy();
     let reply = Reply {
         offset: Some(have),
@@ -98,7 +98,7 @@ pub fn put(
     // Flushed to disk before it gets its name: a crash leaves the partial, never a short file.
     flusher
         .finish()
-        .map_err(|error| fs_refusal(error, &target))?;
+        .map_err(|error| cannot_store(&target, error))?;
     drop(file);
     upload.finish()?;
     println!("{who}: put {shown:?}: {size} bytes, md5 {md5}");
@@ -161,7 +161,7 @@ impl<'a> Upload<'a> {
             Ok(file) => file,
             Err(error) => {
                 settle(&mut books, account, &partial, size);
-                return Err(fs_refusal(error, target));
+                return Err(cannot_store(target, error));
             }
         };
         books.uploads.insert(target.clone());
@@ -189,7 +189,7 @@ impl<'a> Upload<'a> {
             Found::Other => return not_plain(&self.target),
         };
         home.rename(&self.partial, home, self.target.relative())
-            .map_err(|error| fs_refusal(error, &self.target))?;
+            .map_err(|error| cannot_store(&self.target, error))?;
         books.give_back(replaced);
         books.uploads.remove(&self.target);
         self.settled = true;
@@ -214,6 +214,12 @@ impl Drop for Upload<'_> {
     }
 }
 // ANCHOR_END: upload
+
+/// An error of the disk with the server's own files (the partial file, its folder): not
+/// something the user's path explains.
+fn cannot_store(target: &VPath, error: io::Error) -> Problem {
+    Problem::Refused(format!("cannot store {target}: {error}"))
+}
 
 /// Replaces an upload's claim (the partial at `size` bytes) by the partial as it is on disk.
 fn settle(books: &mut Books, account: &Account, partial: &PathBuf, size: u64) {
