@@ -8,10 +8,10 @@ admin() {
 root="$work/root"
 mkdir -p "$work/alice" "$work/bob"
 
-note "An administrator adds two users. The password comes from FTP_PASSWORD here; on a" \
-    "terminal it is asked for, twice. The users file keeps a salt and a derived key, never it."
-FTP_PASSWORD=alice-password admin useradd alice --quota 1M --dir "$root"
-FTP_PASSWORD=bob-password admin useradd bob --quota 100K --dir "$root"
+note "An administrator adds two users. The password comes from SOCKET_LESSONS_PASSWORD here;" \
+    "on a terminal it is asked for, twice. The users file keeps a salt and a derived key, never it."
+SOCKET_LESSONS_PASSWORD=alice-password admin useradd alice --quota 1M --dir "$root"
+SOCKET_LESSONS_PASSWORD=bob-password admin useradd bob --quota 100K --dir "$root"
 admin users --dir "$root"
 start server --dir "$root"
 
@@ -19,7 +19,7 @@ note "alice logs in, makes a folder, uploads a file, lists it, and downloads it 
     "every transfer's md5 is checked before the file gets its name."
 cd "$work/alice"
 seq 1 30000 >numbers.txt
-FTP_PASSWORD=alice-password talk client --addr "$ADDR" --user alice <<'IN'
+SOCKET_LESSONS_PASSWORD=alice-password FTP_PASSWORD=alice-password talk client --addr "$ADDR" --user alice <<'IN'
 mkdir docs
 cd docs
 put numbers.txt
@@ -29,24 +29,27 @@ ls
 get docs/numbers.txt copy.txt
 quota
 IN
-wait_for server "bye"
+wait_for server "ended"
 
 note "bob sees only his own home, cannot climb out of it, and his quota is 100 KiB."
 cd "$work/bob"
 seq 1 30000 >numbers.txt
-FTP_PASSWORD=bob-password talk client --addr "$ADDR" --user bob <<'IN'
+SOCKET_LESSONS_PASSWORD=bob-password FTP_PASSWORD=bob-password talk client --addr "$ADDR" --user bob <<'IN'
 ls
 cd ..
 get ../alice/docs/numbers.txt
 put numbers.txt
 quota
 IN
-wait_for server "bye"
+wait_for server "ended"
 
 note "A wrong password: the same answer as for a user who does not exist."
-FTP_PASSWORD=guess talk client --addr "$ADDR" --user alice <<'IN'
+SOCKET_LESSONS_PASSWORD=guess FTP_PASSWORD=guess talk client --addr "$ADDR" --user alice <<'IN'
 ls
 IN
 wait_for server "failed login"
-wait_for server "bye"
+wait_for server "ended"
+
+note "What each user spends: whole blocks of 4 KiB, at least one for each file and folder."
+admin users --dir "$root"
 stop server

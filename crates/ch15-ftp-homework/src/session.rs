@@ -190,6 +190,12 @@ impl Session<'_> {
         if self.ticket.was_shed() {
             return SHED.into();
         }
+        // The administrator ended the account while a transfer was running, say.
+        if let State::User(user) = &self.state
+            && let Some(why) = user.account.ended()
+        {
+            return why;
+        }
         error.to_string()
     }
 }
