@@ -84,6 +84,7 @@ impl Conn {
         };
     }
 
+    // ANCHOR: deadline
     /// When the current step must be over, and what to say if it is not.
     fn deadline(&self) -> (Instant, String) {
         let secs = |duration: Duration| duration.as_secs_f64();
@@ -112,6 +113,7 @@ impl Conn {
             _ => (at, why),
         }
     }
+    // ANCHOR_END: deadline
 
     /// Sets the socket's timeout (for reading or writing) so that a blocked call returns by
     /// the deadline; fails if it has passed.

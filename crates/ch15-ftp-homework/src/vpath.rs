@@ -33,6 +33,7 @@ impl VPath {
         VPath::default()
     }
 
+    // ANCHOR: join
     /// Resolves `path` from this directory: absolute if it starts with `/` (from the home),
     /// else relative. Refuses anything that would leave the home, lead too deep, or is not a
     /// plain name.
@@ -74,6 +75,7 @@ impl VPath {
         }
         Ok(resolved)
     }
+    // ANCHOR_END: join
 
     /// The length of the path as text, `/docs/a.txt`, without the leading `/`.
     fn len(&self) -> usize {

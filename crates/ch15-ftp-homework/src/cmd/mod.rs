@@ -79,7 +79,6 @@ pub fn cwd_reply(cwd: &VPath) -> Reply {
     }
 }
 
-// ANCHOR: look
 /// What a path names, looked at without following a symbolic link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Found {
@@ -110,6 +109,7 @@ fn not_plain<T>(path: &VPath) -> Result<T, Problem> {
     refuse(format!("{path}: not a regular file or folder"))
 }
 
+// ANCHOR: open_file
 /// Opens a file for reading, refusing anything that is not a regular file: looked at first,
 /// then opened without following a link (`O_NOFOLLOW`) and without waiting for a FIFO's
 /// writer (`O_NONBLOCK`), then what was opened checked again (`fstat`), in case it changed
@@ -136,7 +136,7 @@ fn open_file(home: &Dir, path: &VPath) -> Result<(std::fs::File, u64), Problem> 
     }
     Ok((file.into_std(), metadata.len()))
 }
-// ANCHOR_END: look
+// ANCHOR_END: open_file
 
 /// The flags that keep `open` from following a link or blocking on a FIFO.
 const PLAIN: i32 = libc::O_NOFOLLOW | libc::O_NONBLOCK;
