@@ -139,3 +139,51 @@ fn a_server_with_no_users_says_how_to_add_one() {
         "{line}"
     );
 }
+
+/// On a terminal, `useradd` asks again when the password breaks a rule or the two differ,
+/// up to three times. (`script` gives the server a terminal, and types what we pipe to it.)
+#[test]
+fn useradd_asks_again_on_a_terminal() {
+    let site = Site::new(&[]);
+    let useradd = |name: &str, typed: &str| {
+        let line = format!(
+            "{} useradd {name} --dir {}",
+            common::SERVER.path().display(),
+            site.root().display()
+        );
+        let mut command = std::process::Command::new("script");
+        command
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("SOCKET_LESSONS_PASSWORD");
+        testkit::run_command(command, typed)
+    };
+    let done = useradd(
+        "bob",
+        "short\nbob-password\nbob-passw0rd\nbob-password\nbob-password\n",
+    );
+    assert!(done.success, "{done:?}");
+    let said = done.stdout.join("\n");
+    assert!(
+        said.contains("use at least 8 characters; try again"),
+        "{said}"
+    );
+    assert!(
+        said.contains("the two passwords differ; try again"),
+        "{said}"
+    );
+    assert!(
+        said.contains("added bob with a quota of 100.00 MiB"),
+        "{said}"
+    );
+    std::fs::create_dir_all(site.local("bob")).unwrap();
+    let (_server, addr) = site.start(&[]);
+    assert!(site.client(addr, "bob", "pwd\n").success);
+
+    let done = useradd("carol", "a\nb\nc\n");
+    assert!(!done.success);
+    assert!(
+        done.stdout
+            .join("\n")
+            .contains("no password set after 3 tries")
+    );
+}
