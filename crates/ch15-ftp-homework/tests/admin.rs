@@ -52,15 +52,19 @@ fn passwd_and_userdel_end_the_open_sessions() {
     assert!(!again.success);
 }
 
+/// alice, logged in, with a file of 40,000 bytes (10 blocks).
+fn alice_with_a_file(addr: std::net::SocketAddr) -> TcpStream {
+    let mut alice = common::logged_in(addr, "alice");
+    let reply = common::put(&mut alice, "a", &[1; 40_000]);
+    assert_eq!(reply.status, Status::Ok);
+    alice
+}
+
 #[test]
 fn a_lowered_quota_applies_to_the_next_request() {
     let site = Site::new(&[("alice", "1M")]);
     let (_server, addr) = site.start(&[]);
-    let mut alice = common::logged_in(addr, "alice");
-    assert_eq!(
-        common::put(&mut alice, "a", &[1; 40_000]).status,
-        Status::Ok
-    );
+    let mut alice = alice_with_a_file(addr);
     site.admin(&["quota", "alice", "48K"], "");
     let refused = common::put(&mut alice, "b", &[2; 10_000]);
     assert_eq!(
@@ -75,11 +79,7 @@ fn a_lowered_quota_applies_to_the_next_request() {
 fn a_user_removed_with_purge_and_added_again_starts_from_nothing() {
     let site = Site::new(&[("alice", "1M")]);
     let (_server, addr) = site.start(&[]);
-    let mut alice = common::logged_in(addr, "alice");
-    assert_eq!(
-        common::put(&mut alice, "a", &[1; 40_000]).status,
-        Status::Ok
-    );
+    let _alice = alice_with_a_file(addr); // her session stays open meanwhile
     site.admin(&["userdel", "alice", "--purge"], "");
     site.admin(&["useradd", "alice", "--quota", "1M"], "alice-password");
     let mut again = common::logged_in(addr, "alice");

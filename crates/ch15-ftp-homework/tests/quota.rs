@@ -132,17 +132,9 @@ fn every_file_and_folder_spends_a_block_and_entries_are_capped() {
     let site = Site::new(&[("alice", "64K"), ("bob", "1G")]);
     let (_server, addr) = site.start(&["--max-entries", "5"]);
 
-    // 64 KiB is 16 blocks: 16 empty folders, whatever their bytes.
+    // alice's 64 KiB would hold 16 empty folders; the cap of 5 entries comes first.
     let mut alice = common::logged_in(addr, "alice");
-    let made = (0..20)
-        .filter(|i| {
-            let request = Request::Mkdir {
-                path: format!("d{i}"),
-            };
-            common::call(&mut alice, &request).error.is_none()
-        })
-        .count();
-    assert_eq!(made, 5, "the cap of 5 entries comes first");
+    assert_eq!(mkdirs(&mut alice, 20), 5);
     assert_eq!(common::used(&mut alice), 5 * 4096);
 
     // bob has room for gigabytes, but not for a sixth entry.
@@ -175,15 +167,20 @@ fn every_file_and_folder_spends_a_block_and_entries_are_capped() {
 fn a_small_quota_holds_only_so_many_empty_folders() {
     let site = Site::new(&[("alice", "64K")]);
     let (_server, addr) = site.start(&[]);
+    // 64 KiB is 16 blocks: 16 empty folders, whatever their bytes.
     let mut alice = common::logged_in(addr, "alice");
-    let made = (0..20)
+    assert_eq!(mkdirs(&mut alice, 20), 16);
+    assert_eq!(common::spent(&site.home("alice")), (64 * 1024, 16));
+}
+
+/// Tries to make `n` folders; returns how many were made.
+fn mkdirs(conn: &mut std::net::TcpStream, n: usize) -> usize {
+    (0..n)
         .filter(|i| {
             let request = Request::Mkdir {
                 path: format!("d{i}"),
             };
-            common::call(&mut alice, &request).error.is_none()
+            common::call(conn, &request).error.is_none()
         })
-        .count();
-    assert_eq!(made, 16);
-    assert_eq!(common::spent(&site.home("alice")), (64 * 1024, 16));
+        .count()
 }
