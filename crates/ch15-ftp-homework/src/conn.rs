@@ -36,6 +36,17 @@ pub struct Conn {
     write_timeout: Option<Duration>,
 }
 
+/// The longest a request may take, however much it moves.
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Which deadline passed.
+#[derive(Clone, Copy)]
+enum Why {
+    Silent,
+    Login,
+    Slow,
+}
+
 #[derive(Clone, Copy)]
 enum Step {
     /// Waiting for the next request: its first byte must come by `until`.
@@ -85,31 +96,19 @@ impl Conn {
     }
 
     // ANCHOR: deadline
-    /// When the current step must be over, and what to say if it is not.
-    fn deadline(&self) -> (Instant, String) {
-        let secs = |duration: Duration| duration.as_secs_f64();
+    /// When the current step must be over, and which deadline that is.
+    fn deadline(&self) -> (Instant, Why) {
         let (at, why) = match self.step {
-            Step::Waiting { until } => {
-                (until, format!("silent for {} s", secs(self.timeouts.idle)))
-            }
+            Step::Waiting { until } => (until, Why::Silent),
             Step::Busy { since, moved } => {
+                // The time of a request, again for each 64 KiB moved (a year at most).
                 let stretches = u32::try_from(1 + moved / STRETCH).unwrap_or(u32::MAX);
                 let allowed = self.timeouts.request.saturating_mul(stretches);
-                let why = format!(
-                    "too slow: over {} s for a request, or for 64 KiB of a transfer",
-                    secs(self.timeouts.request)
-                );
-                (
-                    since.checked_add(allowed).unwrap_or(since + allowed / 2),
-                    why,
-                )
+                (since + allowed.min(YEAR), Why::Slow)
             }
         };
         match self.login_by {
-            Some(by) if by < at => (
-                by,
-                format!("not logged in within {} s", secs(self.timeouts.login)),
-            ),
+            Some(by) if by < at => (by, Why::Login),
             _ => (at, why),
         }
     }
@@ -121,7 +120,7 @@ impl Conn {
         let (deadline, why) = self.deadline();
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io::Error::new(io::ErrorKind::TimedOut, why));
+            return Err(io::Error::new(io::ErrorKind::TimedOut, self.say(why)));
         }
         let set = if writing {
             &mut self.write_timeout
@@ -138,6 +137,23 @@ impl Conn {
             *set = Some(left);
         }
         Ok(())
+    }
+
+    /// Why a call ended, for the log.
+    fn say(&self, why: Why) -> String {
+        let Timeouts {
+            idle,
+            login,
+            request,
+        } = self.timeouts;
+        match why {
+            Why::Silent => format!("silent for {} s", idle.as_secs_f64()),
+            Why::Login => format!("not logged in within {} s", login.as_secs_f64()),
+            Why::Slow => format!(
+                "too slow: over {} s for a request, or for 64 KiB of a transfer",
+                request.as_secs_f64()
+            ),
+        }
     }
 
     fn moved(&mut self, n: usize) {
