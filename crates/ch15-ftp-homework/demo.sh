@@ -33,7 +33,7 @@ ls
 get docs/numbers.txt copy.txt
 quota
 IN
-wait_for server "bye"
+wait_for server "ended"
 
 note "bob sees only his own home, cannot climb out of it, and his quota is 100 KiB."
 cd "$work/bob"
@@ -45,7 +45,7 @@ get ../alice/docs/numbers.txt
 put numbers.txt
 quota
 IN
-wait_for server "bye"
+wait_for server "ended"
 
 note "An upload cut short resumes. --limit-rate 1M keeps the client to 1 MiB a second, so" \
     "the demo can stop it after two seconds (as Ctrl-C would); the same put again sends only the rest."
@@ -59,7 +59,7 @@ put big.txt
 quota
 quota --bytes
 IN
-wait_for server "bye"
+wait_for server "ended"
 
 note "A wrong password: the same answer as for a user who does not exist. (On a terminal," \
     "the client asks again, up to three times; a password from the environment gets one try.)"
@@ -67,5 +67,8 @@ SOCKET_LESSONS_PASSWORD=guess talk client --addr "$ADDR" --user alice <<'IN'
 ls
 IN
 wait_for server "failed login"
-wait_for server "bye"
+wait_for server "ended"
+
+note "What each user spends: whole blocks of 4 KiB, at least one for each file and folder."
+admin users --dir "$root"
 stop server

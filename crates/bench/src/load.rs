@@ -68,7 +68,7 @@ pub fn main(bins: &Path, options: &Options) -> anyhow::Result<()> {
     let status = Command::new(run::bin(bins, "ch15", "server"))
         .args(["useradd", "load", "--quota", "10G", "--dir"])
         .arg(&root)
-        .env("FTP_PASSWORD", "load-password")
+        .env("SOCKET_LESSONS_PASSWORD", "load-password")
         .stdout(Stdio::null())
         .status()?;
     ensure!(status.success(), "useradd failed");

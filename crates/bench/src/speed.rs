@@ -51,7 +51,7 @@ pub fn main(bins: &Path, options: &Options) -> anyhow::Result<()> {
     let status = Command::new(&server)
         .args(["useradd", "bench", "--quota", "100G", "--dir"])
         .arg(&root)
-        .env("FTP_PASSWORD", "bench-password")
+        .env("SOCKET_LESSONS_PASSWORD", "bench-password")
         .stdout(Stdio::null())
         .status()?;
     ensure!(status.success(), "useradd failed");

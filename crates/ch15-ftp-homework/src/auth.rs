@@ -21,8 +21,11 @@
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use hmac::{Hmac, KeyInit, Mac};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// 32 bytes: keys, challenges, proofs.
 pub type Key = [u8; 32];
@@ -60,10 +63,13 @@ impl Kdf {
     }
 }
 
-/// Random bytes for salts and challenges, from the operating system.
+/// Random bytes for salts, secrets and challenges, from the operating system's generator
+/// (Python's `os.urandom(32)`, as chapter 十三 uses it).
 pub fn random_key() -> Key {
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).expect("the operating system's random number generator failed");
+    OsRng
+        .try_fill_bytes(&mut key)
+        .expect("the operating system's random number generator failed");
     key
 }
 
@@ -101,10 +107,12 @@ pub fn proof(client_key: &Key, user: &str, challenge: &Key) -> Key {
     )
 }
 
-/// The server's check of an answer, in constant time.
+/// The server's check of an answer. The comparison takes the same time wherever the first
+/// difference is (`subtle`'s constant-time equality), so the time taken tells an attacker
+/// nothing about how close a guess came.
 pub fn verify(stored: &Key, user: &str, challenge: &Key, proof: &Key) -> bool {
     let claimed_client_key = xor(proof, &signature(stored, user, challenge));
-    constant_time_eq(&stored_key(&claimed_client_key), stored)
+    stored_key(&claimed_client_key).ct_eq(stored).into()
 }
 
 fn hmac(key: &Key, parts: &[&[u8]]) -> Key {
@@ -117,13 +125,6 @@ fn hmac(key: &Key, parts: &[&[u8]]) -> Key {
 
 fn xor(a: &Key, b: &Key) -> Key {
     std::array::from_fn(|i| a[i] ^ b[i])
-}
-
-/// Compares every byte whatever the first difference, so the time taken says nothing about
-/// where it is (a timing attack could otherwise guess a key byte by byte).
-fn constant_time_eq(a: &Key, b: &Key) -> bool {
-    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(difference) == 0
 }
 
 /// A 32-byte value from its hex form, as it travels in the JSON.

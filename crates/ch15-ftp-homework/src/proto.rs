@@ -59,6 +59,12 @@ impl Request {
     /// Reads the JSON of a request into a [`Request`], with a message a person can act on:
     /// `unknown command 'chmod'` or `bad 'put' request: missing field 'size'`.
     pub fn parse(json: Value) -> Result<Request, String> {
+        if !json.is_object() {
+            return Err(format!(
+                "a request must be a JSON object, not {}",
+                kind_of(&json)
+            ));
+        }
         let cmd = match json.get("cmd") {
             Some(Value::String(cmd)) => cmd.clone(),
             Some(_) => return Err("\"cmd\" must be a string".into()),
@@ -71,6 +77,18 @@ impl Request {
             ));
         }
         serde_json::from_value(json).map_err(|error| format!("bad '{cmd}' request: {error}"))
+    }
+}
+
+/// What a JSON value is, for a message.
+fn kind_of(json: &Value) -> &'static str {
+    match json {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -158,9 +176,31 @@ pub fn send(conn: &mut impl Write, header: &impl Serialize) -> io::Result<()> {
     conn.flush()
 }
 
-/// Receives one frame's header as `T`; `Ok(None)` if the peer hung up between frames.
+/// Receives one frame's header as `T`; `Ok(None)` if the peer hung up between frames. A
+/// header that is JSON `null` is a broken frame, not a hang-up: bytes arrived.
 pub fn recv<T: serde::de::DeserializeOwned>(conn: &mut impl Read) -> io::Result<Option<T>> {
-    recv_header(conn)
+    let mut counted = Counted { conn, bytes: 0 };
+    match recv_header(&mut counted)? {
+        None if counted.bytes > 0 => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "bad header b'null': a header must be a JSON object",
+        )),
+        header => Ok(header),
+    }
+}
+
+/// A reader that counts what it read.
+struct Counted<'a, R> {
+    conn: &'a mut R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.conn.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
@@ -194,7 +234,14 @@ mod tests {
         let negative = Request::parse(json!({"cmd": "put", "path": "a", "size": -1})).unwrap_err();
         assert!(negative.starts_with("bad 'put' request"), "{negative}");
         assert!(Request::parse(json!({"cmd": 7})).is_err());
-        assert!(Request::parse(json!(["put"])).is_err());
+        assert_eq!(
+            Request::parse(json!(["put"])),
+            Err("a request must be a JSON object, not an array".into())
+        );
+        assert_eq!(
+            Request::parse(json!(null)),
+            Err("a request must be a JSON object, not null".into())
+        );
         let extra = Request::parse(json!({"cmd": "cd", "path": "x", "sudo": true})).unwrap_err();
         assert!(extra.contains("unknown field"), "{extra}");
     }

@@ -13,6 +13,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use md5::{Digest, Md5};
@@ -107,6 +108,14 @@ fn still_open(phone: &TcpStream) -> bool {
     matches!(peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock) && blocking_again.is_ok()
 }
 
+/// The reason the server gave for hanging up, if it sent one before closing (an idle
+/// timeout closes without a word).
+fn goodbye(phone: &mut TcpStream) -> Option<String> {
+    phone.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    let reply: Reply = proto::recv(phone).ok().flatten()?;
+    reply.error
+}
+
 /// Whether a request failed because the server had hung up before it answered: it closed
 /// the line (its idle timeout ran out just as the request left), so it never read it.
 fn unanswered(error: &anyhow::Error) -> bool {
@@ -190,7 +199,11 @@ impl Remote {
         if self.phone.as_ref().is_some_and(still_open) {
             return Ok(false);
         }
-        self.phone = None;
+        // A server that ends a session on purpose (the account was removed, the password
+        // changed) says why before it hangs up: then calling again would not help.
+        if let Some(why) = self.phone.take().as_mut().and_then(goodbye) {
+            bail!("the server ended the session: {why}");
+        }
         self.phone = Some(dial(self.addr)?);
         if let Some(login) = self.login.take() {
             self.log_in_again(login)?;

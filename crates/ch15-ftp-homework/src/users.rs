@@ -2,11 +2,16 @@
 //! [`crate::auth`]), the key derivation's parameters and a quota. Never a password.
 //!
 //! ```json
-//! {"users": {"alice": {"salt": "9f2c...", "stored_key": "41d0...",
+//! {"secret": "5be1...",
+//!  "users": {"alice": {"salt": "9f2c...", "stored_key": "41d0...",
 //!                      "kdf": {"m": 19456, "t": 2, "p": 1}, "quota": 52428800}}}
 //! ```
 //!
-//! The server reads it at every login, so `server useradd` and friends take effect at once.
+//! The `secret` gives a user name that does not exist a salt that looks real and stays the
+//! same, restart after restart, as a real user's does (see [`Users::salt_for`]).
+//!
+//! The server notices when the file changes, so `server useradd` and friends take effect at
+//! once, even for the sessions already open.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -19,6 +24,9 @@ use crate::auth::{self, Kdf, Key};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Users {
+    /// 32 random bytes, hex: made once, kept with the users.
+    #[serde(default)]
+    pub secret: Option<String>,
     pub users: BTreeMap<String, User>,
 }
 
@@ -64,22 +72,23 @@ impl Users {
     }
 
     /// Writes the users file atomically: to a temporary file beside it, flushed to disk,
-    /// then renamed over the old one, so a crash leaves the old file or the new, never half.
-    /// Only its owner may read it (a stolen stored key cannot log in, but it allows guessing
-    /// passwords offline).
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    /// then renamed over the old one (`tempfile`'s `persist`), so a crash leaves the old file
+    /// or the new, never half. Only its owner may read it: the temporary file is made with
+    /// mode 0600 (a stolen stored key cannot log in, but it allows guessing passwords
+    /// offline). A file without a secret gets one.
+    pub fn save(&mut self, path: &Path) -> anyhow::Result<()> {
+        self.secret
+            .get_or_insert_with(|| hex::encode(auth::random_key()));
         let json = serde_json::to_vec_pretty(self)?;
-        let mut file = std::fs::File::create(&temporary)
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
+        let folder = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(folder)
+            .with_context(|| format!("cannot write a file in {}", folder.display()))?;
         file.write_all(&json)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        file.as_file().sync_all()?;
+        file.persist(path)
             .with_context(|| format!("cannot replace {}", path.display()))?;
         Ok(())
     }
@@ -93,6 +102,20 @@ impl Users {
             .get_mut(name)
             .with_context(|| format!("no user called '{name}'"))
     }
+
+    /// The salt to send for `name`. A user who does not exist gets one too, made from the
+    /// file's secret and the name: it looks like a real salt and never changes, so the login
+    /// exchange does not tell a stranger which names exist.
+    pub fn salt_for(&self, name: &str) -> String {
+        match self.get(name) {
+            Some(user) => user.salt.clone(),
+            None => {
+                let secret = self.secret.as_deref().and_then(auth::from_hex);
+                let fake = auth::proof(&secret.unwrap_or_default(), name, &[0; 32]);
+                hex::encode(&fake[..16])
+            }
+        }
+    }
 }
 
 /// A user name is 1 to 32 lower-case letters, digits, `-` or `_`, starting with a letter:
@@ -105,8 +128,24 @@ pub fn check_name(name: &str) -> anyhow::Result<()> {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !good {
         bail!(
-            "'{name}' is not a valid user name: use 1 to 32 of a-z, 0-9, - and _, starting with a letter"
+            "{name:?} is not a valid user name: use 1 to 32 of a-z, 0-9, - and _, starting with a letter"
         );
+    }
+    Ok(())
+}
+
+/// The rules for a password, however it arrives (typed, or in SOCKET_LESSONS_PASSWORD): 8 to
+/// 1024 characters, not the user's name.
+pub fn check_password(name: &str, password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < 8 {
+        return Err("use at least 8 characters".into());
+    }
+    if length > 1024 {
+        return Err("use at most 1024 characters".into());
+    }
+    if password == name {
+        return Err("do not use the user name as the password".into());
     }
     Ok(())
 }
@@ -147,8 +186,23 @@ mod tests {
 
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("s3cret-pass"));
-        let again = Users::load(&path).unwrap();
+        let mut again = Users::load(&path).unwrap();
         assert_eq!(again.get("alice").unwrap().quota, 1000);
         assert!(again.get("alice").unwrap().stored_key().is_some());
+
+        // The secret stays with the file, and so does a stranger's salt.
+        let stranger = again.salt_for("mallory");
+        assert_eq!(stranger.len(), again.get("alice").unwrap().salt.len());
+        again.save(&path).unwrap();
+        assert_eq!(Users::load(&path).unwrap().salt_for("mallory"), stranger);
+        assert_ne!(again.salt_for("eve"), stranger);
+    }
+
+    #[test]
+    fn passwords_follow_the_rules() {
+        assert!(check_password("alice", "long enough").is_ok());
+        assert!(check_password("alice", "short").is_err());
+        assert!(check_password("alice12345", "alice12345").is_err());
+        assert!(check_password("alice", &"x".repeat(1025)).is_err());
     }
 }

@@ -111,21 +111,30 @@ fn a_request_the_server_hung_up_on_is_sent_again_after_a_new_login() {
     );
 }
 
+/// The administrator changes the password or removes the user: the server ends the open
+/// session and says why, and the client says so and stops rather than call again.
 #[test]
-fn a_password_changed_while_idle_is_a_clear_error() {
-    let site = Site::new(&[("alice", "1M")]);
-    let (_server, addr) = site.start(&["--idle-timeout", "1"]);
-    let (proxy, hung_up) = tell_hang_ups(addr);
-    let mut client = site.session(proxy, "alice");
-    site.admin(&["passwd", "alice"], "a-new-password");
-    hung_up.recv_timeout(testkit::PATIENCE).unwrap();
-    client.write("pwd\n");
-    assert!(!client.wait().success());
-    assert_eq!(
-        client.stderr().trim(),
-        "Error: connection lost: the server hung up, and logging in again as alice failed: \
-         alice's password was changed on the server: start the client again"
-    );
+fn a_session_the_server_ends_on_purpose_is_a_clear_error() {
+    for (admin, why) in [
+        (
+            &["passwd", "alice"][..],
+            "your password was changed: log in again",
+        ),
+        (&["userdel", "alice"][..], "your account was removed"),
+    ] {
+        let site = Site::new(&[("alice", "1M")]);
+        let (_server, addr) = site.start(&[]);
+        let (proxy, hung_up) = tell_hang_ups(addr);
+        let mut client = site.session(proxy, "alice");
+        site.admin(admin, "a-new-password");
+        hung_up.recv_timeout(testkit::PATIENCE).unwrap();
+        client.write("pwd\n");
+        assert!(!client.wait().success());
+        assert_eq!(
+            client.stderr().trim(),
+            format!("Error: connection lost: the server ended the session: {why}")
+        );
+    }
 }
 
 #[test]

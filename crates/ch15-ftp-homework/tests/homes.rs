@@ -2,7 +2,7 @@
 
 mod common;
 
-use ch15_ftp_homework::proto::{self, Reply, Request, Status};
+use ch15_ftp_homework::proto::{self, Entry, Reply, Request, Status};
 use common::Site;
 
 #[test]
@@ -112,4 +112,60 @@ fn names_the_file_system_could_misread_are_refused() {
         let reply: Reply = proto::recv(&mut conn).unwrap().unwrap();
         assert_eq!(reply.status, Status::Error, "{path:?}");
     }
+}
+
+/// Anything in a home that is not a regular file or a folder (a FIFO, a link someone with a
+/// shell planted) is refused by every command, at once: opening a FIFO would block for its
+/// writer, following a link could lead anywhere.
+#[test]
+fn fifos_and_links_in_a_home_are_refused_without_blocking() {
+    let site = Site::new(&[("alice", "1M")]);
+    let home = site.home("alice");
+    std::fs::write(home.join("real.txt"), "real").unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(home.join("pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("real.txt", home.join("link")).unwrap();
+    std::os::unix::fs::symlink(".", home.join("here")).unwrap();
+    let (_server, addr) = site.start(&[]);
+    let mut conn = common::logged_in(addr, "alice");
+
+    for name in ["pipe", "link"] {
+        let plain = format!("/{name}: not a regular file or folder");
+        let requests = [
+            Request::Get {
+                path: name.into(),
+                offset: 0,
+            },
+            Request::Ls {
+                path: Some(name.into()),
+            },
+            Request::Rm { path: name.into() },
+        ];
+        for request in requests {
+            let reply = common::call(&mut conn, &request);
+            assert_eq!(reply.error.as_deref(), Some(plain.as_str()), "{request:?}");
+        }
+        let cd = common::call(&mut conn, &Request::Cd { path: name.into() });
+        assert_eq!(cd.error, Some(format!("/{name}: not a directory")));
+        let put = common::put(&mut conn, name, b"over it");
+        assert_eq!(put.error.as_deref(), Some(plain.as_str()));
+    }
+    let cd = common::call(
+        &mut conn,
+        &Request::Cd {
+            path: "here".into(),
+        },
+    );
+    assert!(cd.error.is_some());
+    // ls shows only what a user can use.
+    let reply = common::call(&mut conn, &Request::Ls { path: None });
+    let body = ch12_struct_header::recv_data(&mut conn, reply.size.unwrap(), 1 << 20).unwrap();
+    let listed: Vec<Entry> = serde_json::from_slice(&body).unwrap();
+    let names: Vec<&str> = listed.iter().map(|entry| entry.name.as_str()).collect();
+    assert_eq!(names, ["real.txt"]);
+    assert!(home.join("pipe").exists() && home.join("link").exists());
+    assert_eq!(std::fs::read(home.join("real.txt")).unwrap(), b"real");
 }

@@ -78,6 +78,20 @@ fn broken_frames_are_refused_and_the_connection_closed() {
         let error = first_error(&answer);
         assert!(error.starts_with(expected), "{bytes:?}: {error}");
     }
+    // A header that is not a JSON object (null, a list) is not a hang-up: it is a broken
+    // frame, and gets an error, logged in or not.
+    for header in [&b"null"[..], b"[\"put\",\"a\"]"] {
+        for login in [false, true] {
+            let mut conn = testkit::connect(addr);
+            if login {
+                common::login(&mut conn, "alice");
+            }
+            conn.write_all(&frame(header)).unwrap();
+            let reply: Reply = proto::recv(&mut conn).unwrap().expect("a reply");
+            assert_eq!(reply.status, Status::Error);
+            assert!(reply.error.unwrap().contains("a JSON object"));
+        }
+    }
     still_serving(&site, addr);
 }
 
@@ -86,7 +100,7 @@ fn requests_of_the_wrong_shape_are_refused_and_the_connection_goes_on() {
     let site = Site::new(&[("alice", "1M")]);
     let (_server, addr) = site.start(&[]);
     let cases = [
-        (json!(["put", "a"]), "a request needs a \"cmd\""),
+        (json!({"path": "a"}), "a request needs a \"cmd\""),
         (json!({"cmd": 7}), "\"cmd\" must be a string"),
         (
             json!({"cmd": "chmod", "path": "a"}),
@@ -135,7 +149,7 @@ fn requests_of_the_wrong_shape_are_refused_and_the_connection_goes_on() {
 #[test]
 fn sizes_that_lie() {
     let site = Site::new(&[("alice", "1M")]);
-    let (mut server, addr) = site.start(&["--idle-timeout", "1"]);
+    let (mut server, addr) = site.start(&["--request-timeout", "1"]);
 
     // Far more than the quota: refused before a byte.
     let answer = exchange(
@@ -153,13 +167,13 @@ fn sizes_that_lie() {
     server.line_containing("cut off after 400 of 1000 bytes");
     assert!(!site.home("alice").join("b").exists());
 
-    // Fewer bytes, then silence: the idle timeout ends it.
+    // Fewer bytes, then silence: the request timeout ends it.
     let mut conn = testkit::connect(addr);
     common::login(&mut conn, "alice");
     conn.write_all(&frame(br#"{"cmd":"put","path":"c","size":1000}"#))
         .unwrap();
     conn.write_all(&[2u8; 10]).unwrap();
-    server.line_containing("silent for 1 s, dropped");
+    server.line_containing("ended: too slow: over 1 s for a request");
 
     // More bytes than announced: the extra is read as the md5 frame, which it is not.
     let put = frame(br#"{"cmd":"put","path":"d","size":3}"#);
@@ -252,4 +266,44 @@ fn arbitrary_bytes_never_take_the_server_down() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Text from a client reaches the log escaped: a newline in a user name or a path cannot
+/// forge a log line, and an escape sequence cannot reach the terminal.
+#[test]
+fn names_with_newlines_and_escapes_cannot_forge_log_lines() {
+    let site = Site::new(&[("alice", "1M")]);
+    let (mut server, addr) = site.start(&[]);
+    let forged = "call from 6.6.6.6:666 ended";
+    let name = format!("x\n{forged}\u{1b}[2J");
+    common::try_proof(&mut testkit::connect(addr), &name, &"00".repeat(32));
+    let mut conn = testkit::connect(addr);
+    common::login(&mut conn, "alice");
+    for path in [format!("a\n{forged}"), format!("../\n{forged}")] {
+        let reply = common::call(&mut conn, &Request::Mkdir { path });
+        assert_eq!(reply.status, Status::Error);
+    }
+    let odd = json!({"cmd": format!("x\n{forged}")});
+    proto::send(&mut conn, &odd).unwrap();
+    let _: Reply = proto::recv(&mut conn).unwrap().unwrap();
+    proto::send(&mut conn, &Request::Quit).unwrap();
+    // Everything the server printed, up to the end of alice's call.
+    let mut lines = Vec::new();
+    let mut alice = false;
+    loop {
+        let line = server.line();
+        alice |= line.starts_with("alice@");
+        let end = alice && line.starts_with("call from") && line.ends_with(" ended");
+        lines.push(line);
+        if end {
+            break;
+        }
+    }
+    for line in &lines {
+        assert!(!line.starts_with(forged), "{line}");
+        assert!(!line.contains('\u{1b}'), "{line:?}");
+    }
+    let failed = lines.iter().find(|line| line.contains("failed login as"));
+    let expected = r#"failed login as "x\ncall from 6.6.6.6:666 ended\u{1b}[2J""#;
+    assert!(failed.unwrap().ends_with(expected), "{lines:?}");
 }

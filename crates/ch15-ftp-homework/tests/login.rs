@@ -108,13 +108,13 @@ fn users_are_managed_with_subcommands() {
     let listed = site.admin(&["users"], "");
     assert_eq!(
         listed.stdout,
-        ["alice            uses        0 B of    1.0 MiB"]
+        ["alice            uses        0 B of   1.00 MiB"]
     );
     site.admin(&["quota", "alice", "2.5G"], "");
     let listed = site.admin(&["users"], "");
     assert_eq!(
         listed.stdout,
-        ["alice            uses        0 B of    2.5 GiB"]
+        ["alice            uses        0 B of   2.50 GiB"]
     );
 
     // A new password works at once, the old one no longer.

@@ -184,7 +184,7 @@ fn an_interrupted_upload_resumes_where_it_stopped() {
     client.write("put big.bin\n");
     stalled.recv_timeout(testkit::PATIENCE).unwrap();
     client.kill();
-    server.line_containing("connection ended: cut off after");
+    server.line_containing("ended: cut off after");
     // What arrived waits as a partial file; nothing looks like a finished big.bin.
     assert!(!site.home("alice").join("big.bin").exists());
 
@@ -269,5 +269,38 @@ fn a_resume_offset_past_the_end_is_refused() {
     assert_eq!(
         reply.error.as_deref(),
         Some("offset 6 is beyond the end of /f (5 bytes)")
+    );
+}
+
+/// `--limit-rate` keeps each transfer, both ways, at or below the rate (so that a class can
+/// watch a progress bar, and stop a transfer midway to resume it).
+#[test]
+fn the_server_keeps_transfers_to_its_limit_rate() {
+    use std::time::{Duration, Instant};
+    let site = Site::new(&[("alice", "10M")]);
+    let (_server, addr) = site.start(&["--limit-rate", "1M"]);
+    let bytes: Vec<u8> = (0..512 * 1024).map(|i| (i % 253) as u8).collect();
+    let mut conn = common::logged_in(addr, "alice");
+
+    let started = Instant::now();
+    let reply = common::put(&mut conn, "half.bin", &bytes);
+    assert_eq!(reply.status, Status::Ok, "{reply:?}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(450),
+        "put of 512 KiB at 1 MiB/s took {took:?}"
+    );
+
+    let started = Instant::now();
+    let done = site.client(addr, "alice", "get half.bin\n");
+    assert!(done.success, "{:?}", done);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(450),
+        "get of 512 KiB at 1 MiB/s took {took:?}"
+    );
+    assert_eq!(
+        std::fs::read(site.local("alice").join("half.bin")).unwrap(),
+        bytes
     );
 }

@@ -2,6 +2,7 @@
 //!
 //! It sends a command, then reads exactly 4 bytes (the header's length), exactly that many
 //! bytes of JSON header, and exactly `data_size` bytes of data.
+//! `--brief` shows each reply as its size and its first and last lines.
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -36,7 +37,7 @@ fn main() -> support::Result {
 
         // recv exactly data_size bytes: the reply, however many recv calls it takes.
         let reply = recv_data(&mut phone, header.data_size, MAX_REPLY)?;
-        support::show_reply(&reply);
+        support::print_reply(&reply, args.brief);
     }
 
     // close(): hang up.
@@ -53,4 +54,7 @@ struct Args {
     /// Address of the server
     #[arg(long, default_value = "127.0.0.1:8012", value_parser = support::parse_addr)]
     addr: SocketAddr,
+    /// Show each reply in a few lines: its size, its first and last lines
+    #[arg(long)]
+    brief: bool,
 }

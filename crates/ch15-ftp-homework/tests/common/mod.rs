@@ -48,17 +48,22 @@ impl Site {
         self.tmp.path().join("local").join(user)
     }
 
-    /// Runs `server SUBCOMMAND...` with FTP_PASSWORD set.
+    /// Runs `server SUBCOMMAND...` with SOCKET_LESSONS_PASSWORD set.
     pub fn admin(&self, args: &[&str], password: &str) -> Finished {
+        let done = self.try_admin(args, password);
+        assert!(done.success, "server {args:?}: {}", done.stderr);
+        done
+    }
+
+    /// Runs `server SUBCOMMAND...` with SOCKET_LESSONS_PASSWORD set, which may fail.
+    pub fn try_admin(&self, args: &[&str], password: &str) -> Finished {
         let mut command = Command::new(&SERVER);
         command
             .args(args)
             .arg("--dir")
             .arg(self.root())
-            .env("FTP_PASSWORD", password);
-        let done = run_command(command, "");
-        assert!(done.success, "server {args:?}: {}", done.stderr);
-        done
+            .env("SOCKET_LESSONS_PASSWORD", password);
+        run_command(command, "")
     }
 
     /// Starts the server on a free port.
@@ -224,4 +229,97 @@ pub fn resume(site: &Site, addr: SocketAddr, command: &str, original: &Path) -> 
         .strip_prefix(&expected)
         .unwrap_or_else(|| panic!("{line}"));
     at.parse().unwrap()
+}
+
+/// A raw connection to `addr`, logged in as `user`.
+pub fn logged_in(addr: SocketAddr, user: &str) -> TcpStream {
+    let mut conn = testkit::connect(addr);
+    login(&mut conn, user);
+    conn
+}
+
+/// Sends a request and returns the reply (for requests that get one frame).
+pub fn call(
+    conn: &mut TcpStream,
+    request: &ch15_ftp_homework::proto::Request,
+) -> ch15_ftp_homework::proto::Reply {
+    ch15_ftp_homework::proto::send(conn, request).unwrap();
+    ch15_ftp_homework::proto::recv(conn)
+        .unwrap()
+        .expect("a reply")
+}
+
+/// Uploads `bytes` as `path` over a raw connection; returns the final reply (or the refusal).
+pub fn put(conn: &mut TcpStream, path: &str, bytes: &[u8]) -> ch15_ftp_homework::proto::Reply {
+    use ch15_ftp_homework::proto::{self, Request, Status, Trailer};
+    use md5::Digest;
+    let request = Request::Put {
+        path: path.into(),
+        size: bytes.len() as u64,
+    };
+    let reply = call(conn, &request);
+    if reply.status == Status::Error {
+        return reply;
+    }
+    let offset = reply.offset.unwrap() as usize;
+    conn.write_all(&bytes[offset..]).unwrap();
+    let md5 = hex::encode(md5::Md5::digest(bytes));
+    proto::send(conn, &Trailer { md5 }).unwrap();
+    proto::recv(conn).unwrap().expect("a reply")
+}
+
+/// The bytes a user uses, as the server counts them.
+pub fn used(conn: &mut TcpStream) -> u64 {
+    call(conn, &ch15_ftp_homework::proto::Request::Quota)
+        .used
+        .unwrap()
+}
+
+/// What the files and folders below `home` spend, counted here as the lesson says: whole
+/// blocks of 4 KiB, at least one for each file and folder; the `.partial` folder itself is
+/// the server's.
+pub fn spent(home: &Path) -> (u64, u64) {
+    let mut bytes = 0;
+    let mut entries = 0;
+    let mut folders = vec![home.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let entry = entry.unwrap();
+            let metadata = entry.metadata().unwrap();
+            let partials = folder == home && entry.file_name() == ".partial";
+            if metadata.is_dir() {
+                folders.push(entry.path());
+            }
+            if partials {
+                continue;
+            }
+            let len = if metadata.is_file() {
+                metadata.len()
+            } else {
+                0
+            };
+            bytes += len.div_ceil(4096).max(1) * 4096;
+            entries += 1;
+        }
+    }
+    (bytes, entries)
+}
+
+/// Where the server keeps an interrupted upload to `path` (`/docs/a.txt`) in a home.
+pub fn partial_of(home: &Path, path: &str) -> PathBuf {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(path.as_bytes());
+    home.join(".partial").join(hex::encode(&digest[..16]))
+}
+
+/// Starts the server through `bash -c SETUP; exec server ...`, for limits set with `ulimit`.
+pub fn start_with(site: &Site, setup: &str, extra: &[&str]) -> (Program, SocketAddr) {
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        .arg(format!(r#"{setup}; exec "$0" "$@""#))
+        .arg(SERVER.path())
+        .args(site.server_args("127.0.0.1:0"))
+        .args(extra);
+    Program::spawn_server(command)
 }
