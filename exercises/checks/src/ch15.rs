@@ -359,6 +359,19 @@ fn ok(conn: &mut Conn, request: Request) -> Result<Reply, String> {
     Ok(reply)
 }
 
+/// A request or a reply as it goes over the wire.
+fn json(message: &impl serde::Serialize) -> String {
+    serde_json::to_string(message).unwrap_or_else(|_| "?".into())
+}
+
+/// Why a reply refused.
+fn why(reply: &Reply) -> String {
+    reply
+        .error
+        .clone()
+        .unwrap_or_else(|| format!("{} (with no \"error\")", json(reply)))
+}
+
 // 1. Logging in -------------------------------------------------------------------------------
 
 fn login_right(ctx: &Ctx) -> Outcome {
@@ -1378,17 +1391,4 @@ mod tests {
                      bytes\nftp> quit\n";
         assert!(progress_states(plain).is_empty());
     }
-}
-
-/// A request or a reply as it goes over the wire.
-fn json(message: &impl serde::Serialize) -> String {
-    serde_json::to_string(message).unwrap_or_else(|_| "?".into())
-}
-
-/// Why a reply refused.
-fn why(reply: &Reply) -> String {
-    reply
-        .error
-        .clone()
-        .unwrap_or_else(|| format!("{} (with no \"error\")", json(reply)))
 }
