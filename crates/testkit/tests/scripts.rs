@@ -132,3 +132,59 @@ fn a_demo_shows_each_line_typed_then_its_reply() {
     let first_caller = ">>: hello\nsend b'hello'\nrecv b'HELLO'\n>>: \n>>: world\nsend b'world'\nrecv b'WORLD'\n>>: quit\n";
     assert!(text.contains(first_caller), "{text}");
 }
+
+#[test]
+fn scripts_exercise_refuses_an_unknown_exercise() {
+    for args in [
+        &["start", "ch99-1"][..],
+        &["check", "nope"],
+        &["check", "ch11"],
+    ] {
+        let done = script("exercise", args);
+        assert_eq!(done.code, Some(2), "scripts/exercise {args:?}: {done:?}");
+        assert!(
+            done.stderr
+                .contains(&format!("no exercise called '{}'", args[1])),
+            "{done:?}"
+        );
+        assert!(
+            done.stderr.contains("ch11-1"),
+            "the message lists the exercises: {done:?}"
+        );
+        assert!(done.stdout.is_empty(), "{done:?}");
+    }
+    for args in [
+        &[][..],
+        &["check"],
+        &["start", "ch11-1", "ch12-1"],
+        &["bogus"],
+    ] {
+        let done = script("exercise", args);
+        assert_eq!(done.code, Some(2), "scripts/exercise {args:?}: {done:?}");
+        assert!(done.stderr.contains("scripts/exercise"), "{done:?}");
+    }
+}
+
+#[test]
+fn scripts_exercise_lists_every_chapter_from_ch06_to_ch15() {
+    let done = script("exercise", &["list"]);
+    assert_eq!(done.code, Some(0), "{done:?}");
+    for chapter in [
+        "ch06", "ch07", "ch08", "ch09", "ch10", "ch11", "ch12", "ch12b", "ch13", "ch14",
+    ] {
+        let id = format!("{chapter}-1 ");
+        assert!(
+            done.stdout.iter().any(|line| line.starts_with(&id)),
+            "{chapter}: {done:?}"
+        );
+    }
+    for n in 1..=9 {
+        let id = format!("ch15-{n} ");
+        assert!(
+            done.stdout
+                .iter()
+                .any(|line| line.starts_with(&id) && line.contains("ch15-ftp-homework")),
+            "{id}: {done:?}"
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! Exercise ch10-1 — ch10's sending end: each message you give (`--send`) goes with its own
+//! send call, and nothing says where one ends and the next begins.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+
+use anyhow::Context;
+use clap::Parser;
+use support::py_bytes;
+
+fn main() -> support::Result {
+    let args = Args::parse();
+
+    // socket() + connect(): dial the server.
+    let mut phone = TcpStream::connect(args.addr)
+        .with_context(|| format!("could not connect to {}", args.addr))?;
+
+    // TCP_NODELAY switches off Nagle's algorithm: each small send leaves at once, in its own
+    // segment, instead of waiting to be merged with the next. (The receiver still sees bytes.)
+    if args.nodelay {
+        phone.set_nodelay(true)?;
+    }
+
+    // send() each message, back to back.
+    for msg in &args.send {
+        phone.write_all(msg.as_bytes())?;
+        println!("send {}", py_bytes(msg.as_bytes()));
+    }
+
+    // close(): hang up. The server reads what we sent whenever it likes.
+    drop(phone);
+    Ok(())
+}
+
+/// Exercise ch10-1: 十's sending end: a few sends in a row, then hang up.
+#[derive(Parser)]
+struct Args {
+    /// Address of the server
+    #[arg(long, default_value = "127.0.0.1:8010", value_parser = support::parse_addr)]
+    addr: SocketAddr,
+    /// A message to send with its own send call; repeat for more (the article: hello, feng)
+    #[arg(long = "send", value_name = "TEXT", default_values_t = ["hello".to_owned(), "feng".to_owned()])]
+    send: Vec<String>,
+    /// Set TCP_NODELAY (no Nagle): small sends are not held back to be merged
+    #[arg(long)]
+    nodelay: bool,
+}
