@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         What::Flood(options) => flood::main(&args.bins, &options),
         What::Load(options) => load::main(&args.bins, &options),
         What::Speed(options) => speed::main(&args.bins, &options),
+        What::Reference(end) => speed::reference::run(&end),
     }
 }
 
@@ -54,6 +55,9 @@ enum What {
     Flood(flood::Options),
     /// 1,000 clients at once against ch14 and ch15: errors, times, peak memory
     Load(load::Options),
-    /// ch15's verified transfers against the loopback's and md5's limits
+    /// ch15's verified transfers against the reference pipeline and the machine's limits
     Speed(speed::Options),
+    /// The two ends of `speed`'s reference pipeline, each run as its own process
+    #[command(flatten)]
+    Reference(speed::reference::End),
 }
