@@ -6,7 +6,7 @@
 //! scripts/bench ftp          # ch12b against ch14 and the article's server: uploads, big and many
 //! scripts/bench flood        # ch13 and ch14 flooded: keyless callers, idle connections
 //! scripts/bench load         # 1,000 clients at once against ch14 and ch15
-//! scripts/bench speed        # ch15's verified put and get of 1 GiB against the machine's limits
+//! scripts/bench speed        # ch15's verified put and get of 1 GiB against the reference pipeline
 //! ```
 //!
 //! Every number printed is measured on the machine it runs on; the lessons quote such runs.
