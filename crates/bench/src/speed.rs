@@ -28,7 +28,8 @@ use reference::Flush;
 
 #[derive(clap::Args)]
 pub struct Options {
-    /// Size of the file transferred, in MiB
+    /// Size of the file transferred, in MiB (every copy is kept until the end: the bench needs
+    /// about 3 times this, for each run, of free disk)
     #[arg(long, default_value_t = 1024)]
     mib: u64,
     /// Size of the upload to the article's Python server, in MiB (it is slow)
@@ -103,29 +104,25 @@ pub fn main(bins: &Path, options: &Options) -> anyhow::Result<()> {
         ),
     ];
     // Each run measures every row once, in turn, so that a busy moment of the machine falls
-    // on all of them alike rather than on one row.
+    // on all of them alike rather than on one row. Every transfer writes a new file, and none
+    // is deleted before the end: on a virtual machine that hands freed memory back to its
+    // host (this one does), writing into memory freed a moment ago is several times faster
+    // than into memory the host must give again, which would favour whichever row came
+    // right after a delete. Deleting also takes time of its own (ext4 with discard).
     let mut rows = vec![Vec::new(); names.len()];
-    let copy = local.join("copy.bin");
     for run in 1..=options.runs {
         eprintln!("run {run} of {}", options.runs);
         rows[0].push(loopback_rate(bytes)?);
         rows[1].push(md5_rate(bytes.min(1 << 30)));
+        let copy = local.join(format!("copy-{run}.bin"));
         let flush = options.reference_flush;
         rows[2].push(reference::rate(bins, &big, &copy, bytes, flush)?);
-        std::fs::remove_file(&copy)?;
-        // Each put makes a new file, as the reference does: a put that replaces a file also
-        // pays for deleting the old one (most of a second for 1 GiB on an ext4 mounted with
-        // discard), which is not what this measures.
-        if run > 1 {
-            client_does("rm big.bin")?;
-        }
-        rows[3].push(transfer("put big.bin")?);
-        rows[4].push(transfer("get big.bin back.bin")?);
-        std::fs::remove_file(local.join("back.bin"))?;
-        rows[5].push(python_rate(
-            &options.python_server,
-            options.python_mib << 20,
-        )?);
+        rows[3].push(transfer(&format!("put big.bin big-{run}.bin"))?);
+        rows[4].push(transfer(&format!("get big-{run}.bin back-{run}.bin"))?);
+        let folder = tmp.path().join(format!("python-{run}"));
+        std::fs::create_dir(&folder)?;
+        let python_bytes = options.python_mib << 20;
+        rows[5].push(python_rate(&options.python_server, python_bytes, &folder)?);
     }
 
     let reference = median(&rows[2]);
@@ -226,14 +223,14 @@ fn write_file(path: &Path, bytes: u64) -> std::io::Result<()> {
     file.into_inner()?.sync_all()
 }
 
-/// Uploads `bytes` to the article-style Python server with the article's protocol: the
-/// 4-byte length, the JSON header, then the bytes; times it until the server has them all.
-fn python_rate(script: &Path, bytes: u64) -> anyhow::Result<f64> {
-    let tmp = tempfile::tempdir()?;
+/// Uploads `bytes` to the article-style Python server, serving `folder`, with the article's
+/// protocol: the 4-byte length, the JSON header, then the bytes; times it until the server
+/// has them all.
+fn python_rate(script: &Path, bytes: u64, folder: &Path) -> anyhow::Result<f64> {
     let mut child = Command::new("python3")
         .arg(script)
         .arg("0")
-        .arg(tmp.path())
+        .arg(folder)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -261,7 +258,7 @@ fn python_rate(script: &Path, bytes: u64) -> anyhow::Result<f64> {
         sent += n as u64;
     }
     // The article's server answers nothing: wait until the file on its disk is complete.
-    let stored = tmp.path().join("big.bin");
+    let stored = folder.join("big.bin");
     while std::fs::metadata(&stored).map(|m| m.len()).unwrap_or(0) < bytes {
         thread::sleep(std::time::Duration::from_millis(5));
     }
