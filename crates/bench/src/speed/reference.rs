@@ -1,6 +1,7 @@
 //! The reference pipeline: the least work a verified transfer can do, with no protocol.
 //!
-//! Two processes, as a client and a server are, each one tight loop on one thread:
+//! Two processes, as a client and a server are, each one tight loop on one thread (ch15's
+//! simple loop, `copy_md5`):
 //!
 //! - the sender reads the file 256 KiB at a time, hashes each piece and sends it, then sends
 //!   the 16 bytes of the md5;
@@ -14,19 +15,16 @@
 //! its own binary again with a hidden subcommand for each.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, ensure};
-use ch15_ftp_homework::transfer::Flusher;
+use ch15_ftp_homework::transfer::{Flusher, copy_md5};
 use clap::ValueEnum;
 use md5::{Digest, Md5};
-
-/// The size of each piece, as ch15's.
-const CHUNK: usize = 256 * 1024;
 
 /// One end of the reference pipeline (the bench runs these itself; they are hidden).
 #[derive(clap::Subcommand)]
@@ -114,17 +112,9 @@ fn send(path: &Path, addr: &str, size: u64) -> anyhow::Result<()> {
     let mut phone = TcpStream::connect(addr)?;
     // As ch15's client and server do: no waiting to fill a segment.
     phone.set_nodelay(true)?;
+    // ch15's simple loop (read a piece, hash it, send it), with nothing around it.
     let mut md5 = Md5::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut left = size;
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let got = file.read(&mut buf[..want])?;
-        ensure!(got > 0, "{} is shorter than {size} bytes", path.display());
-        md5.update(&buf[..got]);
-        phone.write_all(&buf[..got])?;
-        left -= got as u64;
-    }
+    copy_md5(&mut file, &mut phone, size, &mut md5, |_| {}).map_err(io::Error::from)?;
     phone.write_all(&md5.finalize())?;
     phone.shutdown(Shutdown::Write)?;
     Ok(())
@@ -133,7 +123,7 @@ fn send(path: &Path, addr: &str, size: u64) -> anyhow::Result<()> {
 fn receive(path: &Path, size: u64, flush: Flush) -> anyhow::Result<()> {
     let phone = TcpListener::bind("127.0.0.1:0")?;
     println!("listening on {}", phone.local_addr()?);
-    std::io::stdout().flush()?;
+    io::stdout().flush()?;
     let (mut conn, _) = phone.accept()?;
     conn.set_nodelay(true)?;
     let partial = path.with_extension("part");
@@ -142,20 +132,14 @@ fn receive(path: &Path, size: u64, flush: Flush) -> anyhow::Result<()> {
         Flush::WhileWriting => Some(Flusher::start(&file)?),
         _ => None,
     };
+    // The same loop: receive a piece, hash it, write it (and count it for the flusher).
     let mut md5 = Md5::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut left = size;
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let got = conn.read(&mut buf[..want])?;
-        ensure!(got > 0, "cut off with {left} bytes to go");
-        md5.update(&buf[..got]);
-        file.write_all(&buf[..got])?;
+    copy_md5(&mut conn, &mut file, size, &mut md5, |n| {
         if let Some(flusher) = &mut flusher {
-            flusher.written(got as u64);
+            flusher.written(n);
         }
-        left -= got as u64;
-    }
+    })
+    .map_err(io::Error::from)?;
     let mut theirs = [0u8; 16];
     conn.read_exact(&mut theirs)?;
     ensure!(md5.finalize()[..] == theirs, "md5 mismatch");
