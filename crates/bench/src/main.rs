@@ -6,7 +6,7 @@
 //! scripts/bench ftp          # ch12b against ch14 and the article's server: uploads, big and many
 //! scripts/bench flood        # ch13 and ch14 flooded: keyless callers, idle connections
 //! scripts/bench load         # 1,000 clients at once against ch14 and ch15
-//! scripts/bench speed        # ch15's verified put and get of 1 GiB against the machine's limits
+//! scripts/bench speed        # ch15's verified put and get of 1 GiB against the reference pipeline
 //! ```
 //!
 //! Every number printed is measured on the machine it runs on; the lessons quote such runs.
@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         What::Flood(options) => flood::main(&args.bins, &options),
         What::Load(options) => load::main(&args.bins, &options),
         What::Speed(options) => speed::main(&args.bins, &options),
+        What::Reference(end) => speed::reference::run(&end),
     }
 }
 
@@ -54,6 +55,9 @@ enum What {
     Flood(flood::Options),
     /// 1,000 clients at once against ch14 and ch15: errors, times, peak memory
     Load(load::Options),
-    /// ch15's verified transfers against the loopback's and md5's limits
+    /// ch15's verified transfers against the reference pipeline and the machine's limits
     Speed(speed::Options),
+    /// The two ends of `speed`'s reference pipeline, each run as its own process
+    #[command(flatten)]
+    Reference(speed::reference::End),
 }
