@@ -95,6 +95,16 @@ pub fn py_bytes(data: &[u8]) -> String {
     out
 }
 
+/// [`py_bytes`] for an error message, which must stay one short line: at most the first 40
+/// bytes, then how many there were: `b'46\n1247\n1248\n'… (1024 bytes)`.
+pub fn py_bytes_head(data: &[u8]) -> String {
+    const SHOWN: usize = 40;
+    match data.get(..SHOWN) {
+        Some(head) if data.len() > SHOWN => format!("{}… ({} bytes)", py_bytes(head), data.len()),
+        _ => py_bytes(data),
+    }
+}
+
 /// Prints a remote shell's reply as the article's clients do (`print(data.decode())`), under a
 /// line that says how many bytes it was, so you can see where each reply was cut: `[1024 bytes]`.
 /// Output that is not UTF-8 is shown with replacement characters.
@@ -230,6 +240,16 @@ pub fn parse_addr(text: &str) -> std::result::Result<SocketAddr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_run_of_bytes_is_cut_for_a_message() {
+        assert_eq!(py_bytes_head(b"lots"), "b'lots'");
+        let long = b"1\n".repeat(100);
+        assert_eq!(
+            py_bytes_head(&long),
+            format!("{}… (200 bytes)", py_bytes(&long[..40]))
+        );
+    }
 
     #[test]
     fn bytes_print_like_python() {

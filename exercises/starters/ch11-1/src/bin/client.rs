@@ -65,7 +65,7 @@ fn parse_length(text: &[u8]) -> anyhow::Result<usize> {
     let length = std::str::from_utf8(text)
         .ok()
         .and_then(|digits| digits.parse().ok())
-        .with_context(|| format!("expected a length, got {}", support::py_bytes(text)))?;
+        .with_context(|| format!("expected a length, got {}", support::py_bytes_head(text)))?;
     anyhow::ensure!(
         length <= MAX_REPLY,
         "a reply of {length} bytes is more than we accept"
