@@ -178,11 +178,17 @@ fn timed_out(error: &io::Error) -> bool {
     )
 }
 
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl Conn {
+    /// One socket call (a read if not `writing`), tried again each time its timeout passes
+    /// until it moves bytes, fails, or the deadline passes.
+    fn call(
+        &mut self,
+        writing: bool,
+        mut call: impl FnMut(&TcpStream) -> io::Result<usize>,
+    ) -> io::Result<usize> {
         loop {
-            self.arm(false)?;
-            match (&*self.stream).read(buf) {
+            self.arm(writing)?;
+            match call(&self.stream) {
                 Ok(n) => {
                     self.moved(n);
                     return Ok(n);
@@ -194,19 +200,15 @@ impl Read for Conn {
     }
 }
 
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.call(false, |mut stream| stream.read(buf))
+    }
+}
+
 impl Write for Conn {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        loop {
-            self.arm(true)?;
-            match (&*self.stream).write(buf) {
-                Ok(n) => {
-                    self.moved(n);
-                    return Ok(n);
-                }
-                Err(error) if timed_out(&error) => continue,
-                Err(error) => return Err(error),
-            }
-        }
+        self.call(true, |mut stream| stream.write(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {
